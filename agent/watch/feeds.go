@@ -1,0 +1,246 @@
+package watch
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/driftdeck/driftdeck/agent/bus"
+	"github.com/driftdeck/driftdeck/agent/infra"
+)
+
+// auditOverlap re-reads a little of the past on every tail, because audit
+// entries can land with a timestamp slightly before the newest one seen.
+const auditOverlap = time.Minute
+
+// TailAudit reads audit-log entries since the last one seen and re-reads
+// only the resources they touched.
+func (w *Watcher) TailAudit(ctx context.Context) error {
+	w.mu.Lock()
+	since := w.cursor
+	w.mu.Unlock()
+	if since.IsZero() {
+		since = w.cfg.Now().Add(-5 * time.Minute)
+	}
+	events, err := w.src.AuditEvents(ctx, since.Add(-auditOverlap))
+	if err != nil {
+		w.mark("audit", err)
+		return fmt.Errorf("audit log: %w", err)
+	}
+	fresh := w.newEvents(events)
+	w.mark("audit", nil)
+	if len(fresh) == 0 {
+		return nil
+	}
+	w.bus.Publish(bus.Event{Topic: TopicAudit, MustDeliver: true, Payload: fresh})
+
+	scope := touched(fresh, w.cfg.Scope)
+	if len(scope.Zones) == 0 {
+		return nil
+	}
+	part, err := w.src.Snapshot(ctx, scope)
+	if err != nil {
+		st := w.mark("snapshot", err)
+		w.publishStale(st)
+		return fmt.Errorf("re-read touched resources: %w", err)
+	}
+	w.mu.Lock()
+	if w.snap != nil {
+		w.snap = merge(w.snap, part)
+	}
+	snap := w.snap
+	w.mu.Unlock()
+	st := w.mark("snapshot", nil)
+	w.bus.Publish(bus.Event{Topic: TopicSnapshot, Payload: SnapshotState{Snapshot: snap, Status: st}})
+	w.recomputeDrift("audit:"+fresh[len(fresh)-1].ID, part.TakenAt)
+	return nil
+}
+
+// newEvents drops events already handled and advances the cursor.
+func (w *Watcher) newEvents(events []infra.AuditEvent) []infra.AuditEvent {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var fresh []infra.AuditEvent
+	for _, e := range events {
+		if _, ok := w.seen[e.ID]; ok {
+			continue
+		}
+		w.seen[e.ID] = e.Time
+		fresh = append(fresh, e)
+		if e.Time.After(w.cursor) {
+			w.cursor = e.Time
+		}
+	}
+	// Forget ids older than the overlap window: they cannot come back.
+	for id, t := range w.seen {
+		if t.Before(w.cursor.Add(-2 * auditOverlap)) {
+			delete(w.seen, id)
+		}
+	}
+	sort.SliceStable(fresh, func(i, j int) bool { return fresh[i].Time.Before(fresh[j].Time) })
+	return fresh
+}
+
+// touched maps audit entries to the narrowest scope that re-reads them.
+func touched(events []infra.AuditEvent, within infra.Scope) infra.Scope {
+	zones := map[string]bool{}
+	res := map[infra.Resource]bool{}
+	for _, e := range events {
+		if e.ZoneName == "" {
+			if strings.HasPrefix(e.ResourceType, "workers.script") {
+				res[infra.ResWorkerScripts] = true
+			}
+			continue
+		}
+		if len(within.Zones) > 0 && !contains(within.Zones, e.ZoneName) {
+			continue
+		}
+		zones[e.ZoneName] = true
+		switch t := e.ResourceType; {
+		case strings.HasPrefix(t, "dns"):
+			res[infra.ResDNSRecords] = true
+		case strings.Contains(t, "setting"):
+			res[infra.ResSettings] = true
+		case strings.HasPrefix(t, "ruleset") || strings.Contains(t, "firewall") || strings.Contains(t, "rate"):
+			res[infra.ResFirewallRules], res[infra.ResRateLimitRules] = true, true
+		case strings.Contains(t, "route"):
+			res[infra.ResWorkerRoutes] = true
+		case strings.HasPrefix(t, "cache"):
+			// a purge changes no configuration
+		default:
+			for _, r := range infra.AllResources {
+				if r != infra.ResZones && r != infra.ResWorkerScripts {
+					res[r] = true
+				}
+			}
+		}
+	}
+	var s infra.Scope
+	for z := range zones {
+		s.Zones = append(s.Zones, z)
+	}
+	sort.Strings(s.Zones)
+	for _, r := range infra.AllResources {
+		if res[r] {
+			s.Resources = append(s.Resources, r)
+		}
+	}
+	if len(s.Resources) == 0 {
+		s.Zones = nil
+	}
+	return s
+}
+
+// merge patches base with the resources part re-read (non-nil fetches).
+func merge(base, part *infra.Snapshot) *infra.Snapshot {
+	out := *base
+	out.Zones = append([]infra.Zone(nil), base.Zones...)
+	for _, pz := range part.Zones {
+		i := -1
+		for j := range out.Zones {
+			if out.Zones[j].Name == pz.Name {
+				i = j
+			}
+		}
+		if i < 0 {
+			out.Zones = append(out.Zones, pz)
+			continue
+		}
+		z := &out.Zones[i]
+		if pz.RecordsFetch != nil {
+			z.Records, z.RecordsFetch = pz.Records, pz.RecordsFetch
+		}
+		if pz.SettingsFetch != nil {
+			z.Settings, z.SettingsFetch = pz.Settings, pz.SettingsFetch
+		}
+		if pz.FirewallFetch != nil {
+			z.FirewallRules, z.FirewallFetch, z.FirewallRulesetID = pz.FirewallRules, pz.FirewallFetch, pz.FirewallRulesetID
+		}
+		if pz.RateLimitFetch != nil {
+			z.RateLimitRules, z.RateLimitFetch, z.RateLimitRulesetID = pz.RateLimitRules, pz.RateLimitFetch, pz.RateLimitRulesetID
+		}
+		if pz.RoutesFetch != nil {
+			z.Routes, z.RoutesFetch = pz.Routes, pz.RoutesFetch
+		}
+	}
+	if part.WorkersFetch != nil {
+		out.WorkerScripts, out.WorkersFetch = part.WorkerScripts, part.WorkersFetch
+	}
+	out.TakenAt = part.TakenAt
+	return &out
+}
+
+// recentWindow is how much traffic a TrafficState carries for sparklines.
+const recentWindow = 180
+
+// PollTraffic reads each zone's new minutes and feeds them to the observer.
+func (w *Watcher) PollTraffic(ctx context.Context) error {
+	snap := w.Snapshot()
+	var zones []string
+	switch {
+	case len(w.cfg.Scope.Zones) > 0:
+		zones = w.cfg.Scope.Zones
+	case snap != nil:
+		for _, z := range snap.Zones {
+			zones = append(zones, z.Name)
+		}
+	default:
+		return nil // zones unknown until the first snapshot
+	}
+	now := w.cfg.Now().Truncate(time.Minute)
+	var firstErr error
+	for _, zone := range zones {
+		w.mu.Lock()
+		from := w.lastMin[zone].Add(time.Minute)
+		w.mu.Unlock()
+		if from.Before(now.Add(-w.cfg.TrafficHistory)) {
+			from = now.Add(-w.cfg.TrafficHistory)
+		}
+		if !from.Before(now) {
+			continue
+		}
+		series, err := w.src.Traffic(ctx, zone, from, now)
+		feed := "traffic:" + zone
+		if err != nil {
+			st := w.mark(feed, err)
+			w.mu.Lock()
+			pts := append([]infra.Point(nil), w.recent[zone]...)
+			w.mu.Unlock()
+			w.bus.Publish(bus.Event{Topic: TopicTraffic, Key: zone, Payload: TrafficState{Zone: zone, Points: pts, Status: st}})
+			if firstErr == nil {
+				firstErr = fmt.Errorf("traffic of %s: %w", zone, err)
+			}
+			continue
+		}
+		w.mu.Lock()
+		for _, p := range series.Points {
+			if !p.Time.After(w.lastMin[zone]) {
+				continue
+			}
+			if w.obs != nil {
+				w.obs.Observe(zone, p)
+			}
+			w.lastMin[zone] = p.Time
+			w.recent[zone] = append(w.recent[zone], p)
+		}
+		if n := len(w.recent[zone]); n > recentWindow {
+			w.recent[zone] = append([]infra.Point(nil), w.recent[zone][n-recentWindow:]...)
+		}
+		pts := append([]infra.Point(nil), w.recent[zone]...)
+		w.mu.Unlock()
+		st := w.mark(feed, nil)
+		w.bus.Publish(bus.Event{Topic: TopicTraffic, Key: zone, Payload: TrafficState{Zone: zone, Points: pts, Status: st}})
+	}
+	return firstErr
+}
+
+func contains(xs []string, x string) bool {
+	for _, v := range xs {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/driftdeck/driftdeck/providers/cloudflare"
+	"github.com/driftdeck/driftdeck/providers/cloudflare/cfsim"
+)
+
+// account is a connected Cloudflare (real or the embedded simulator).
+type account struct {
+	cf      *cloudflare.Client
+	sandbox *cfsim.Server // nil when talking to a real account
+	now     func() time.Time
+	token   string // kept only to register it as a secret with the journal
+}
+
+func (a *account) Close() {
+	if a.sandbox != nil {
+		_ = a.sandbox.Close()
+	}
+}
+
+// label names the account for status lines: SANDBOX or the base URL.
+func (a *account) label() string {
+	if a.sandbox != nil {
+		return "SANDBOX"
+	}
+	return "Cloudflare"
+}
+
+// useSandbox: no token and no base URL (or --sandbox) means the embedded simulator.
+func (o *options) useSandbox() bool {
+	return o.sandbox || (os.Getenv("CLOUDFLARE_API_TOKEN") == "" && o.cfBaseURL == "")
+}
+
+// connect returns a client for the configured account, starting the embedded
+// simulator with the incident scenario in sandbox mode.
+func (o *options) connect(ctx context.Context) (*account, error) {
+	if !o.useSandbox() {
+		token := os.Getenv("CLOUDFLARE_API_TOKEN")
+		if token == "" {
+			return nil, errors.New("CLOUDFLARE_API_TOKEN is not set: export a token, or drop --cf-base-url to use the sandbox")
+		}
+		cf, err := cloudflare.New(cloudflare.Config{BaseURL: o.cfBaseURL, Token: token, AccountID: o.account})
+		if err != nil {
+			return nil, err
+		}
+		return &account{cf: cf, now: time.Now, token: token}, nil
+	}
+	sc, err := cfsim.BuiltinScenario("incident")
+	if err != nil {
+		return nil, err
+	}
+	srv, err := cfsim.New(sc, cfsim.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("start the sandbox simulator: %w", err)
+	}
+	if err := srv.Start("127.0.0.1:0"); err != nil {
+		return nil, fmt.Errorf("start the sandbox simulator: %w", err)
+	}
+	var token string
+	for _, t := range srv.Tokens() {
+		if t.Name == "sandbox-write" {
+			token = t.Value
+		}
+	}
+	cf, err := cloudflare.New(cloudflare.Config{BaseURL: srv.BaseURL(), Token: token, AccountID: srv.AccountID(), Now: srv.Now})
+	if err != nil {
+		srv.Close()
+		return nil, err
+	}
+	return &account{cf: cf, sandbox: srv, now: srv.Now, token: token}, nil
+}
+
+// statePath returns a file in the state directory, creating the directory.
+func (o *options) statePath(name string) (string, error) {
+	if err := os.MkdirAll(o.stateDir, 0o700); err != nil {
+		return "", fmt.Errorf("create state directory %s: %w", o.stateDir, err)
+	}
+	return filepath.Join(o.stateDir, name), nil
+}

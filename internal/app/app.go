@@ -1,0 +1,256 @@
+// Package app is driftdeck's composition root: it assembles the engine's
+// parts (proposals, policy, journal, tools, the model, watchers) over a
+// Cloudflare client for the front ends — the CLI commands, the TUI and the
+// SSH server — so that each front end is thin and all of them share one
+// engine and one card queue.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/user"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/driftdeck/driftdeck/agent"
+	"github.com/driftdeck/driftdeck/agent/anomaly"
+	"github.com/driftdeck/driftdeck/agent/bus"
+	"github.com/driftdeck/driftdeck/agent/drift"
+	"github.com/driftdeck/driftdeck/agent/infra"
+	"github.com/driftdeck/driftdeck/agent/journal"
+	"github.com/driftdeck/driftdeck/agent/llm"
+	"github.com/driftdeck/driftdeck/agent/policy"
+	"github.com/driftdeck/driftdeck/agent/proposal"
+	"github.com/driftdeck/driftdeck/agent/review"
+	"github.com/driftdeck/driftdeck/agent/sanitize"
+	"github.com/driftdeck/driftdeck/agent/tools"
+	"github.com/driftdeck/driftdeck/agent/watch"
+)
+
+// Cloudflare is the provider as the engine uses it (*cloudflare.Client).
+type Cloudflare interface {
+	Snapshot(ctx context.Context, scope infra.Scope) (*infra.Snapshot, error)
+	Apply(ctx context.Context, ch infra.Change) (infra.ApplyResult, error)
+	Traffic(ctx context.Context, zone string, from, to time.Time) (infra.Series, error)
+	AuditEvents(ctx context.Context, since time.Time) ([]infra.AuditEvent, error)
+	Budget() infra.Budget
+}
+
+// Options configure an App.
+type Options struct {
+	StateDir  string
+	PolicyDir string
+	Baseline  *drift.Baseline // optional
+	Model     string
+	LLM       llm.Chatter // nil: chat and reviews are unavailable
+	ReadOnly  bool
+	User      string   // identity for approvals; default the OS user
+	Secrets   []string // never to be journaled (the API token)
+	Now       func() time.Time
+	Policy    policy.Config
+	// Environments labels zones (production, staging); the baseline's
+	// labels are used when it has them. Unlabelled zones count as production.
+	Environments map[string]string
+	Watch        watch.Config // intervals; Scope and Baseline are filled in
+	AnomalyLearn int          // detector learning points; 0 = the anomaly package default
+}
+
+// App is one engine.
+type App struct {
+	opts      Options
+	CF        Cloudflare
+	Bus       *bus.Bus
+	Journal   *journal.Journal
+	Store     *proposal.Store
+	Proposals *proposal.Service
+	Policy    *policy.Engine
+	Tools     *tools.Catalog
+	Convs     *agent.SQLiteConversations
+	Anomalies *anomaly.Engine
+	Watcher   *watch.Watcher
+
+	requestMu sync.Mutex
+	request   string // the engineer's current request, for the reviewer
+
+	anomalyMu sync.Mutex // the anomaly engine is not safe for concurrent use
+}
+
+// CurrentUser is the local identity used for approvals from this machine.
+func CurrentUser() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	if n := os.Getenv("USER"); n != "" {
+		return n
+	}
+	return "unknown"
+}
+
+// Open assembles the engine. Close releases it.
+func Open(ctx context.Context, cf Cloudflare, opts Options) (*App, error) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.User == "" {
+		opts.User = CurrentUser()
+	}
+	if err := os.MkdirAll(opts.StateDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create state directory %s: %w", opts.StateDir, err)
+	}
+	a := &App{opts: opts, CF: cf, Bus: bus.New()}
+	ok := false
+	defer func() {
+		if !ok {
+			a.Close()
+		}
+	}()
+	var err error
+	if a.Journal, err = journal.Open(ctx, filepath.Join(opts.StateDir, "journal.db"), journal.Options{Secrets: opts.Secrets}); err != nil {
+		return nil, err
+	}
+	if a.Store, err = proposal.OpenStore(ctx, filepath.Join(opts.StateDir, "proposals.db")); err != nil {
+		return nil, err
+	}
+	if a.Policy, err = policy.New(ctx, opts.PolicyDir); err != nil {
+		return nil, err
+	}
+	if a.Convs, err = agent.OpenConversations(ctx, filepath.Join(opts.StateDir, "conversations.db")); err != nil {
+		return nil, err
+	}
+	var reviewer proposal.Reviewer
+	if opts.LLM != nil {
+		reviewer = &review.Reviewer{Model: opts.LLM, Name: opts.Model}
+	}
+	a.Proposals, err = proposal.NewService(proposal.Config{
+		Store: a.Store, Policy: policyAdapter{a}, Reviewer: reviewer,
+		Journal: journalAdapter{a.Journal}, Live: cf, Clock: opts.Now,
+	})
+	if err != nil {
+		return nil, err
+	}
+	learn := opts.AnomalyLearn
+	a.Anomalies = anomaly.NewEngine(anomaly.EngineConfig{Detector: anomaly.Config{LearningPoints: learn}})
+	a.Tools, err = tools.New(tools.Deps{
+		Infra: cf, Findings: findingsAdapter{a}, Proposer: a.Proposals,
+		Sanitize: sanitize.Line, Clock: opts.Now, ReadOnly: opts.ReadOnly,
+		Request: func(context.Context) string { return a.currentRequest() },
+	})
+	if err != nil {
+		return nil, err
+	}
+	wc := opts.Watch
+	wc.Baseline = opts.Baseline
+	if wc.Now == nil {
+		wc.Now = opts.Now
+	}
+	a.Watcher = watch.New(wc, cf, a.Bus, anomalyObserver{a})
+	ok = true
+	return a, nil
+}
+
+// Close releases the stores.
+func (a *App) Close() {
+	for _, c := range []interface{ Close() error }{a.Convs, a.Store, a.Journal} {
+		if c != nil && !isNil(c) {
+			_ = c.Close()
+		}
+	}
+}
+
+func isNil(c interface{ Close() error }) bool {
+	switch v := c.(type) {
+	case *agent.SQLiteConversations:
+		return v == nil
+	case *proposal.Store:
+		return v == nil
+	case *journal.Journal:
+		return v == nil
+	}
+	return false
+}
+
+// User is the identity this engine approves as.
+func (a *App) User() string { return a.opts.User }
+
+// ReadOnly reports whether changes are disabled.
+func (a *App) ReadOnly() bool { return a.opts.ReadOnly }
+
+// Environment returns a zone's label; unlabelled zones count as production.
+func (a *App) Environment(zone string) string {
+	if b := a.opts.Baseline; b != nil {
+		if z, ok := b.Zones[zone]; ok && z.Environment != "" {
+			return z.Environment
+		}
+	}
+	if env, ok := a.opts.Environments[zone]; ok && env != "" {
+		return env
+	}
+	return "production"
+}
+
+// NewSession starts or resumes a conversation with the model.
+func (a *App) NewSession(ctx context.Context, id string) (*agent.Session, error) {
+	if a.opts.LLM == nil {
+		return nil, errors.New("no language model configured")
+	}
+	return agent.NewSession(ctx, id, agent.Config{Model: a.opts.Model, ReadOnly: a.opts.ReadOnly},
+		a.opts.LLM, toolRunner{a}, recorder{a.Journal}, a.Convs)
+}
+
+// Ask runs one turn in session s, remembering the request for the reviewer.
+func (a *App) Ask(ctx context.Context, s *agent.Session, text string, onEvent func(agent.Event)) (agent.Turn, error) {
+	a.requestMu.Lock()
+	a.request = text
+	a.requestMu.Unlock()
+	return s.Ask(ctx, text, onEvent)
+}
+
+func (a *App) currentRequest() string {
+	a.requestMu.Lock()
+	defer a.requestMu.Unlock()
+	return a.request
+}
+
+// Approve records an approval by the engine's user and, once the card has
+// all the approvals it needs, executes it.
+func (a *App) Approve(ctx context.Context, id, hash string) (*proposal.Proposal, error) {
+	if a.opts.ReadOnly {
+		return nil, errors.New("read-only mode: approvals are disabled")
+	}
+	p, err := a.Proposals.Approve(ctx, id, a.opts.User, hash)
+	if err != nil {
+		return nil, err
+	}
+	a.publish(p)
+	if p.Status != proposal.StatusApproved {
+		return p, nil
+	}
+	p, err = a.Proposals.Execute(ctx, id, a.opts.User)
+	if p != nil {
+		a.publish(p)
+	}
+	return p, err
+}
+
+// Reject rejects a card with a reason.
+func (a *App) Reject(ctx context.Context, id, reason string) (*proposal.Proposal, error) {
+	p, err := a.Proposals.Reject(ctx, id, a.opts.User, reason)
+	if p != nil {
+		a.publish(p)
+	}
+	return p, err
+}
+
+// TopicProposal carries *proposal.Proposal, must-deliver.
+const TopicProposal = "proposal"
+
+func (a *App) publish(p *proposal.Proposal) {
+	a.Bus.Publish(bus.Event{Topic: TopicProposal, Key: p.ID, MustDeliver: true, Payload: p})
+}
+
+func busEvent(topic, key string, payload any) bus.Event {
+	return bus.Event{Topic: topic, Key: key, Payload: payload}
+}
