@@ -2,9 +2,13 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 
 	"github.com/driftdeck/driftdeck/agent/drift"
+	"github.com/driftdeck/driftdeck/agent/policy"
+	"github.com/driftdeck/driftdeck/agent/proposal"
+	"github.com/driftdeck/driftdeck/agent/sanitize"
 	"github.com/driftdeck/driftdeck/internal/app"
 	"github.com/driftdeck/driftdeck/providers/ollama"
 )
@@ -37,12 +41,29 @@ func (o *options) openEngine(ctx context.Context) (*app.App, *account, error) {
 	}
 	a, err := app.Open(ctx, acct.cf, app.Options{
 		StateDir: o.stateDir, PolicyDir: o.policyDir, Baseline: base,
-		Model: o.model, LLM: llmClient, ReadOnly: o.readOnly,
-		Secrets: secrets, Now: acct.now,
+		Model: o.model, ReviewModel: o.reviewModel, LLM: llmClient, ReadOnly: o.readOnly,
+		Policy:  policy.Config{AllowedCIDRs: o.allowedCIDRs, AllowedHostnames: o.allowedHosts},
+		Secrets: secrets, Now: acct.now, ReconcileGrace: o.reconcileGrace,
 	})
 	if err != nil {
 		acct.Close()
 		return nil, nil, err
 	}
+	// A card left "executing" by a process that died is settled against the
+	// live state now, before anything else touches the queue.
+	if done, err := a.Proposals.Reconcile(ctx); err != nil {
+		fmt.Fprintf(os.Stderr, "driftdeck: reconcile interrupted cards: %v\n", err)
+	} else {
+		for _, p := range done {
+			fmt.Fprintf(os.Stderr, "driftdeck: %s was interrupted while executing; reconciled as %s: %s\n", p.ID, p.Status, resultMessage(p))
+		}
+	}
 	return a, acct, nil
+}
+
+func resultMessage(p *proposal.Proposal) string {
+	if p.Result != nil {
+		return sanitize.Line(p.Result.Message)
+	}
+	return "no result recorded"
 }

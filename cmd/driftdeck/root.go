@@ -4,10 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"charm.land/fang/v2"
 	"github.com/spf13/cobra"
@@ -15,21 +17,44 @@ import (
 
 // options are the common flags of DESIGN.md, each with its environment variable.
 type options struct {
-	cfBaseURL  string
-	account    string
-	ollamaHost string
-	model      string
-	stateDir   string
-	baseline   string
-	policyDir  string
-	readOnly   bool
-	sandbox    bool
+	cfBaseURL      string
+	account        string
+	ollamaHost     string
+	model          string
+	reviewModel    string
+	allowedCIDRs   []string
+	allowedHosts   []string
+	stateDir       string
+	baseline       string
+	policyDir      string
+	readOnly       bool
+	reconcileGrace time.Duration
+	sandbox        bool
 }
 
 // envOr returns the environment variable's value, or def when it is unset or empty.
 func envOr(name, def string) string {
 	if v := os.Getenv(name); v != "" {
 		return v
+	}
+	return def
+}
+
+// splitEnv reads a comma-separated list from the environment.
+func splitEnv(name string) []string {
+	var out []string
+	for _, v := range strings.Split(os.Getenv(name), ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// envDuration reads a duration from the environment, or def.
+func envDuration(name string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(os.Getenv(name)); err == nil && d > 0 {
+		return d
 	}
 	return def
 }
@@ -70,9 +95,13 @@ embedded simulator with a scripted incident.`,
 	f.StringVar(&opts.account, "account", os.Getenv("CLOUDFLARE_ACCOUNT_ID"), "Cloudflare account id (env CLOUDFLARE_ACCOUNT_ID); discovered from the zones when empty")
 	f.StringVar(&opts.ollamaHost, "ollama-host", envOr("OLLAMA_HOST", "http://127.0.0.1:11434"), "Ollama server (env OLLAMA_HOST)")
 	f.StringVar(&opts.model, "model", envOr("DRIFTDECK_MODEL", "qwen3:8b"), "tool-capable Ollama model (env DRIFTDECK_MODEL)")
+	f.StringVar(&opts.reviewModel, "review-model", os.Getenv("DRIFTDECK_REVIEW_MODEL"), "model for the reviewer, the second agent (env DRIFTDECK_REVIEW_MODEL; default --model)")
+	f.StringSliceVar(&opts.allowedCIDRs, "allowed-cidrs", splitEnv("DRIFTDECK_ALLOWED_CIDRS"), "DNS targets inside these CIDRs need no extra approval (env DRIFTDECK_ALLOWED_CIDRS, comma-separated)")
+	f.StringSliceVar(&opts.allowedHosts, "allowed-hosts", splitEnv("DRIFTDECK_ALLOWED_HOSTS"), "CNAME/MX targets under these names need no extra approval, e.g. .example.com (env DRIFTDECK_ALLOWED_HOSTS)")
 	f.StringVar(&opts.stateDir, "state-dir", envOr("DRIFTDECK_STATE_DIR", defaultStateDir()), "where the journal, proposals and conversations live (env DRIFTDECK_STATE_DIR)")
 	f.StringVar(&opts.baseline, "baseline", "", "baseline YAML: the desired configuration drift is measured against")
 	f.StringVar(&opts.policyDir, "policy", "", "directory of extra Rego policies, evaluated with the default bundle")
+	f.DurationVar(&opts.reconcileGrace, "reconcile-grace", envDuration("DRIFTDECK_RECONCILE_GRACE", 2*time.Minute), "a card still executing after this long belongs to a dead process and is reconciled against live state (env DRIFTDECK_RECONCILE_GRACE)")
 	f.BoolVar(&opts.readOnly, "read-only", false, "never offer or allow changes: write tools and approve keys are removed")
 	f.BoolVar(&opts.sandbox, "sandbox", false, "use the embedded simulator even when a token is set")
 
@@ -95,6 +124,11 @@ func (o *options) validate() error {
 	}
 	if strings.TrimSpace(o.model) == "" {
 		return errors.New("flag --model: the model name is empty")
+	}
+	for _, c := range o.allowedCIDRs {
+		if _, _, err := net.ParseCIDR(c); err != nil {
+			return fmt.Errorf("flag --allowed-cidrs: %q is not a CIDR such as 192.0.2.0/24", c)
+		}
 	}
 	if o.policyDir != "" {
 		if st, err := os.Stat(o.policyDir); err != nil || !st.IsDir() {

@@ -46,16 +46,21 @@ type Options struct {
 	Baseline  *drift.Baseline // optional
 	Model     string
 	LLM       llm.Chatter // nil: chat and reviews are unavailable
-	ReadOnly  bool
-	User      string   // identity for approvals; default the OS user
-	Secrets   []string // never to be journaled (the API token)
-	Now       func() time.Time
-	Policy    policy.Config
+	// ReviewModel is the reviewer's model; default Model.
+	ReviewModel string
+	ReadOnly    bool
+	User        string   // identity for approvals; default the OS user
+	Secrets     []string // never to be journaled (the API token)
+	Now         func() time.Time
+	Policy      policy.Config
 	// Environments labels zones (production, staging); the baseline's
 	// labels are used when it has them. Unlabelled zones count as production.
 	Environments map[string]string
 	Watch        watch.Config // intervals; Scope and Baseline are filled in
-	AnomalyLearn int          // detector learning points; 0 = the anomaly package default
+	// ReconcileGrace is how long a card may stay "executing" before a
+	// starting engine treats its executor as dead and reconciles it.
+	ReconcileGrace time.Duration
+	AnomalyLearn   int // detector learning points; 0 = the anomaly package default
 }
 
 // App is one engine.
@@ -122,11 +127,16 @@ func Open(ctx context.Context, cf Cloudflare, opts Options) (*App, error) {
 	}
 	var reviewer proposal.Reviewer
 	if opts.LLM != nil {
-		reviewer = &review.Reviewer{Model: opts.LLM, Name: opts.Model}
+		name := opts.ReviewModel
+		if name == "" {
+			name = opts.Model
+		}
+		reviewer = &review.Reviewer{Model: opts.LLM, Name: name}
 	}
 	a.Proposals, err = proposal.NewService(proposal.Config{
 		Store: a.Store, Policy: policyAdapter{a}, Reviewer: reviewer,
 		Journal: journalAdapter{a.Journal}, Live: cf, Clock: opts.Now,
+		ReconcileGrace: opts.ReconcileGrace,
 	})
 	if err != nil {
 		return nil, err

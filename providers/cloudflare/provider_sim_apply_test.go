@@ -32,7 +32,7 @@ func apply(t *testing.T, c *Client, ch infra.Change) infra.ApplyResult {
 
 func TestSimApplyDNSAndSettings(t *testing.T) {
 	srv, clock := startIncident(t)
-	c := simClient(t, srv, clock, "sandbox-write")
+	c := contractClient(t, srv, clock, "sandbox-write")
 
 	created := apply(t, c, infra.Change{Kind: infra.DNSCreate, Zone: "example.com",
 		After: mustJSON(t, infra.DNSRecord{Type: "A", Name: "canary.example.com", Content: "192.0.2.77", TTL: 300})})
@@ -78,7 +78,7 @@ func TestSimApplyDNSAndSettings(t *testing.T) {
 
 func TestSimApplyRules(t *testing.T) {
 	srv, clock := startIncident(t)
-	c := simClient(t, srv, clock, "sandbox-write")
+	c := contractClient(t, srv, clock, "sandbox-write")
 	rule := infra.Rule{Description: "Block a scanner", Expression: `(http.user_agent contains "masscan")`, Action: "block"}
 	create := infra.Change{Kind: infra.FirewallCreate, Zone: "example.com", After: mustJSON(t, rule)}
 	created := apply(t, c, create)
@@ -122,7 +122,7 @@ func TestSimApplyRules(t *testing.T) {
 
 func TestSimApplyPurgeAndWorker(t *testing.T) {
 	srv, clock := startIncident(t)
-	c := simClient(t, srv, clock, "sandbox-write")
+	c := contractClient(t, srv, clock, "sandbox-write")
 	for _, p := range []infra.PurgeRequest{{Everything: true}, {URLs: []string{"https://example.com/a.css"}}, {Tags: []string{"product-42"}}} {
 		res := apply(t, c, infra.Change{Kind: infra.CachePurge, Zone: "example.com", After: mustJSON(t, p)})
 		if res.Target == "" {

@@ -31,7 +31,7 @@ func assertComplete(t *testing.T, what string, f *infra.Fetch) {
 
 func TestSimSnapshotIncident(t *testing.T) {
 	srv, clock := startIncident(t)
-	c := simClient(t, srv, clock, "sandbox-read")
+	c := contractClient(t, srv, clock, "sandbox-read")
 	snap, err := c.Snapshot(context.Background(), infra.Scope{})
 	if err != nil {
 		t.Fatal(err)
@@ -75,7 +75,7 @@ func TestSimSnapshotIncident(t *testing.T) {
 
 func TestSimStagingTokenSeesOnlyItsZone(t *testing.T) {
 	srv, clock := startIncident(t)
-	c := simClient(t, srv, clock, "sandbox-staging")
+	c := contractClient(t, srv, clock, "sandbox-staging")
 	snap, err := c.Snapshot(context.Background(), infra.Scope{Resources: []infra.Resource{infra.ResZones, infra.ResDNSRecords}})
 	if err != nil {
 		t.Fatal(err)
@@ -100,7 +100,7 @@ func TestSimVerifyEachToken(t *testing.T) {
 		{"sandbox-read", false, nil},
 		{"sandbox-staging", true, []string{"example.net"}},
 	} {
-		c := simClient(t, srv, clock, tc.token)
+		c := contractClient(t, srv, clock, tc.token)
 		info, err := c.VerifyToken(context.Background())
 		if err != nil {
 			t.Fatalf("%s: %v", tc.token, err)
@@ -122,7 +122,7 @@ func TestSimVerifyEachToken(t *testing.T) {
 func TestSimTrafficSeries(t *testing.T) {
 	srv, clock := startIncident(t)
 	clock.Advance(3 * time.Hour)
-	c := simClient(t, srv, clock, "sandbox-read")
+	c := contractClient(t, srv, clock, "sandbox-read")
 	to := clock.Now().Truncate(time.Minute)
 	from := to.Add(-90 * time.Minute)
 	s, err := c.Traffic(context.Background(), "example.org", from, to)
@@ -147,7 +147,7 @@ func TestSimTrafficSeries(t *testing.T) {
 
 func TestSimAuditEventsAfterChanges(t *testing.T) {
 	srv, clock := startIncident(t)
-	c := simClient(t, srv, clock, "sandbox-write")
+	c := contractClient(t, srv, clock, "sandbox-write")
 	ctx := context.Background()
 	clock.Advance(time.Minute)
 	_, err := c.Apply(ctx, infra.Change{Kind: infra.DNSCreate, Zone: "example.com",

@@ -2,14 +2,17 @@ package cloudflare
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/driftdeck/driftdeck/internal/cfspec"
 	"github.com/driftdeck/driftdeck/providers/cloudflare/cfsim"
 )
 
@@ -120,4 +123,22 @@ func generatedScenario(tb testing.TB, zones, records int) *cfsim.Scenario {
 		tb.Fatal(err)
 	}
 	return sc
+}
+
+// contractSpec is Cloudflare's OpenAPI spec, loaded once per test binary.
+var contractSpec = sync.OnceValues(func() (*cfspec.Spec, error) { return cfspec.Load(context.Background()) })
+
+// contractClient is simClient whose every exchange with the simulator is
+// validated against Cloudflare's OpenAPI spec (from cloudflare-go v7.9.0,
+// with the documented quirks of internal/cfspec): the contract tests.
+func contractClient(tb testing.TB, srv *cfsim.Server, clock *cfsim.ManualClock, token string, mods ...func(*Config)) *Client {
+	tb.Helper()
+	spec, err := contractSpec()
+	if err != nil {
+		tb.Fatalf("load Cloudflare's OpenAPI spec: %v", err)
+	}
+	validating := &http.Client{Transport: spec.Transport(http.DefaultTransport, func(err error) {
+		tb.Errorf("the simulator's exchange violates Cloudflare's OpenAPI spec: %v", err)
+	})}
+	return simClient(tb, srv, clock, token, append([]func(*Config){func(c *Config) { c.HTTPClient = validating }}, mods...)...)
 }

@@ -90,12 +90,17 @@ func objectOf(v any) map[string]any {
 	return m
 }
 
-// parseAuditTime reads since/before: a date (YYYY-MM-DD) or RFC 3339.
-func parseAuditTime(s string) (time.Time, bool) {
+// parseAuditTime reads since/before: an RFC 3339 time, or a date
+// (YYYY-MM-DD, what the SDK sends), which for before includes that whole
+// day so that before=today shows today's changes.
+func parseAuditTime(s string, isBefore bool) (time.Time, bool) {
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
 		return t, true
 	}
 	if t, err := time.Parse("2006-01-02", s); err == nil {
+		if isBefore {
+			t = t.Add(24 * time.Hour)
+		}
 		return t, true
 	}
 	return time.Time{}, false
@@ -136,8 +141,8 @@ func (st *state) listAudit(q url.Values, tok *tokenState) (any, any, *apiError) 
 	bad := func(format string, args ...any) (any, any, *apiError) {
 		return nil, nil, errf(http.StatusBadRequest, codeInvalidRequest, format, args...)
 	}
-	since, ok1 := parseAuditTime(q.Get("since"))
-	before, ok2 := parseAuditTime(q.Get("before"))
+	since, ok1 := parseAuditTime(q.Get("since"), false)
+	before, ok2 := parseAuditTime(q.Get("before"), true)
 	if !ok1 || !ok2 {
 		return bad("Query parameters since and before are required, as a date (2006-01-02) or an RFC 3339 time.")
 	}

@@ -1,9 +1,9 @@
 package cfsim
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"log"
 	"math"
@@ -184,6 +184,19 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
+	// Read the body before taking the state lock, so a slow client never
+	// holds up other requests.
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeError(w, errf(http.StatusRequestEntityTooLarge, codeBodyTooLarge, "Request body is larger than %d bytes.", maxBodyBytes))
+		} else {
+			writeError(w, errf(http.StatusBadRequest, codeMalformedJSON, "Request body could not be read."))
+		}
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
 	out := w
 	var rec *truncatingWriter
 	if fault != nil && fault.Truncate {
@@ -309,5 +322,3 @@ func (c *call) pageParams(def, max int) (int, int, *apiError) {
 func badParam(name, want string) *apiError {
 	return errf(http.StatusBadRequest, codeInvalidRequest, "Invalid request: %s must be %s.", name, want)
 }
-
-var _ = fmt.Sprintf

@@ -170,7 +170,11 @@ func LoadScenario(path string) (*Scenario, error) {
 	return ParseScenario(path, data)
 }
 
-var yamlLineRe = regexp.MustCompile(`line (\d+): (.*)`)
+var (
+	yamlLineRe      = regexp.MustCompile(`line (\d+): (.*)`)
+	yamlUnknownRe   = regexp.MustCompile(`field (\S+) not found in type cfsim\.(\w+)`)
+	yamlWrongTypeRe = regexp.MustCompile("cannot unmarshal !!(\\w+) `(.*)` into (.*)")
+)
 
 // ParseScenario parses and validates a scenario. Errors read
 // "SOURCE:LINE: what is wrong".
@@ -205,9 +209,9 @@ func yamlError(source string, err error) error {
 		return fmt.Errorf("%s:1: %s", source, strings.TrimPrefix(msg, "yaml: "))
 	}
 	detail := strings.SplitN(m[2], "\n", 2)[0]
-	if f := regexp.MustCompile(`field (\S+) not found in type cfsim\.(\w+)`).FindStringSubmatch(detail); f != nil {
+	if f := yamlUnknownRe.FindStringSubmatch(detail); f != nil {
 		detail = fmt.Sprintf("unknown field %q in %s", f[1], typeNoun(f[2]))
-	} else if f := regexp.MustCompile("cannot unmarshal !!(\\w+) `(.*)` into (.*)").FindStringSubmatch(detail); f != nil {
+	} else if f := yamlWrongTypeRe.FindStringSubmatch(detail); f != nil {
 		detail = fmt.Sprintf("value %q is a %s where %s is expected", f[2], f[1], goTypeNoun(f[3]))
 	}
 	return fmt.Errorf("%s:%s: %s", source, m[1], detail)

@@ -86,7 +86,7 @@ func TestIncidentEventsFireOnManualClock(t *testing.T) {
 	if code != 200 || body["result"].(map[string]any)["value"] != "essentially_off" {
 		t.Fatalf("security_level after 75s: %v", body)
 	}
-	code, _, body = doJSON(t, "GET", s.BaseURL()+"/accounts/"+s.AccountID()+"/logs/audit?since=2026-11-24&before=2026-11-25&direction=asc", writeTok, nil)
+	code, _, body = doJSON(t, "GET", s.BaseURL()+"/accounts/"+s.AccountID()+"/logs/audit?since=2026-11-24&before=2026-11-24&direction=asc", writeTok, nil)
 	if code != 200 {
 		t.Fatal(body)
 	}
