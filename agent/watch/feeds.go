@@ -41,9 +41,20 @@ func (w *Watcher) TailAudit(ctx context.Context) error {
 		return nil
 	}
 	part, err := w.src.Snapshot(ctx, scope)
+	if err == nil {
+		if problem := incomplete(part); problem != "" {
+			err = fmt.Errorf("incomplete re-read: %s", problem)
+		}
+	}
 	if err != nil {
+		// Keep what we had; the next tick or full snapshot tries again.
 		st := w.mark("snapshot", err)
 		w.publishStale(st)
+		w.mu.Lock()
+		for _, e := range fresh {
+			delete(w.seen, e.ID) // so the next tail re-reads them
+		}
+		w.mu.Unlock()
 		return fmt.Errorf("re-read touched resources: %w", err)
 	}
 	w.mu.Lock()
@@ -54,7 +65,7 @@ func (w *Watcher) TailAudit(ctx context.Context) error {
 	w.mu.Unlock()
 	st := w.mark("snapshot", nil)
 	w.bus.Publish(bus.Event{Topic: TopicSnapshot, Payload: SnapshotState{Snapshot: snap, Status: st}})
-	w.recomputeDrift("audit:"+fresh[len(fresh)-1].ID, part.TakenAt)
+	w.recomputeDrift("audit:"+fresh[len(fresh)-1].ID, part.TakenAt, false)
 	return nil
 }
 
@@ -244,3 +255,72 @@ func contains(xs []string, x string) bool {
 	}
 	return false
 }
+
+// incomplete describes what a snapshot failed to read ("" when complete).
+func incomplete(s *infra.Snapshot) string {
+	var out []string
+	if s.ZonesFetch.Error != "" {
+		out = append(out, "zones: "+s.ZonesFetch.Error)
+	}
+	if s.WorkersFetch != nil && !s.WorkersFetch.Complete {
+		out = append(out, "worker scripts: "+s.WorkersFetch.Error)
+	}
+	for _, z := range s.Zones {
+		for _, f := range []struct {
+			what string
+			f    *infra.Fetch
+		}{{"DNS records", z.RecordsFetch}, {"settings", z.SettingsFetch}, {"firewall rules", z.FirewallFetch}, {"rate-limit rules", z.RateLimitFetch}, {"worker routes", z.RoutesFetch}} {
+			if f.f != nil && !f.f.Complete {
+				out = append(out, fmt.Sprintf("%s of %s: %s", f.what, z.Name, f.f.Error))
+			}
+		}
+	}
+	return strings.Join(out, "; ")
+}
+
+// keepLastGood takes a snapshot with failed fetches and fills each failed
+// resource with its last complete read, so a 429 or a 5xx shows as stale
+// data (the feed says so) rather than as missing resources.
+func keepLastGood(prev, cur *infra.Snapshot) *infra.Snapshot {
+	if !cur.ZonesFetch.Complete && len(cur.Zones) == 0 {
+		out := *prev
+		out.TakenAt = cur.TakenAt
+		return &out
+	}
+	out := *cur
+	out.Zones = append([]infra.Zone(nil), cur.Zones...)
+	for i := range out.Zones {
+		z := &out.Zones[i]
+		var p *infra.Zone
+		for j := range prev.Zones {
+			if prev.Zones[j].Name == z.Name {
+				p = &prev.Zones[j]
+			}
+		}
+		if p == nil {
+			continue
+		}
+		if failed(z.RecordsFetch) && complete(p.RecordsFetch) {
+			z.Records, z.RecordsFetch = p.Records, p.RecordsFetch
+		}
+		if failed(z.SettingsFetch) && complete(p.SettingsFetch) {
+			z.Settings, z.SettingsFetch = p.Settings, p.SettingsFetch
+		}
+		if failed(z.FirewallFetch) && complete(p.FirewallFetch) {
+			z.FirewallRules, z.FirewallFetch, z.FirewallRulesetID = p.FirewallRules, p.FirewallFetch, p.FirewallRulesetID
+		}
+		if failed(z.RateLimitFetch) && complete(p.RateLimitFetch) {
+			z.RateLimitRules, z.RateLimitFetch, z.RateLimitRulesetID = p.RateLimitRules, p.RateLimitFetch, p.RateLimitRulesetID
+		}
+		if failed(z.RoutesFetch) && complete(p.RoutesFetch) {
+			z.Routes, z.RoutesFetch = p.Routes, p.RoutesFetch
+		}
+	}
+	if failed(out.WorkersFetch) && complete(prev.WorkersFetch) {
+		out.WorkerScripts, out.WorkersFetch = prev.WorkerScripts, prev.WorkersFetch
+	}
+	return &out
+}
+
+func failed(f *infra.Fetch) bool   { return f != nil && !f.Complete }
+func complete(f *infra.Fetch) bool { return f != nil && f.Complete }

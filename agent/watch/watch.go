@@ -224,7 +224,9 @@ func (w *Watcher) mark(feed string, err error) FeedStatus {
 	return st
 }
 
-// FullSnapshot reads everything in scope and recomputes drift.
+// FullSnapshot reads everything in scope and recomputes drift. Resources
+// that could not be read keep their last good state, and the feed is marked
+// stale until a complete read succeeds.
 func (w *Watcher) FullSnapshot(ctx context.Context) error {
 	snap, err := w.src.Snapshot(ctx, w.cfg.Scope)
 	if err != nil {
@@ -233,12 +235,23 @@ func (w *Watcher) FullSnapshot(ctx context.Context) error {
 		return fmt.Errorf("snapshot: %w", err)
 	}
 	w.mu.Lock()
+	prev := w.snap
+	w.mu.Unlock()
+	problem := incomplete(snap)
+	if prev != nil && problem != "" {
+		snap = keepLastGood(prev, snap)
+	}
+	w.mu.Lock()
 	w.snap = snap
 	w.mu.Unlock()
-	st := w.mark("snapshot", nil)
+	var ferr error
+	if problem != "" {
+		ferr = fmt.Errorf("incomplete snapshot: %s", problem)
+	}
+	st := w.mark("snapshot", ferr)
 	w.bus.Publish(bus.Event{Topic: TopicSnapshot, Payload: SnapshotState{Snapshot: snap, Status: st}})
-	w.recomputeDrift("snapshot", snap.TakenAt)
-	return nil
+	w.recomputeDrift("snapshot", snap.TakenAt, ferr != nil)
+	return ferr
 }
 
 func (w *Watcher) publishStale(st FeedStatus) {
@@ -258,7 +271,7 @@ func (w *Watcher) publishStale(st FeedStatus) {
 	}
 }
 
-func (w *Watcher) recomputeDrift(trigger string, at time.Time) {
+func (w *Watcher) recomputeDrift(trigger string, at time.Time, stale bool) {
 	if w.cfg.Baseline == nil {
 		return
 	}
@@ -268,7 +281,7 @@ func (w *Watcher) recomputeDrift(trigger string, at time.Time) {
 	if snap == nil {
 		return
 	}
-	d := DriftState{Report: drift.Compare(w.cfg.Baseline, snap, w.cfg.Scope.Zones), At: at, Trigger: trigger}
+	d := DriftState{Report: drift.Compare(w.cfg.Baseline, snap, w.cfg.Scope.Zones), At: at, Trigger: trigger, Stale: stale}
 	w.mu.Lock()
 	w.lastDrft = d
 	w.mu.Unlock()
