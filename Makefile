@@ -49,6 +49,8 @@ bench: build
 	GOMAXPROCS=1 $(GO) test -run '^$$' -bench 'BenchmarkObserve' -benchtime 2s ./agent/anomaly/
 	@echo "== Drift diff: 100,000 records (goal <= 100 ms, <= 100 MB)"
 	$(GO) test -run '^$$' -bench 'BenchmarkCompare100k' -benchtime 10x ./agent/drift/
+	@echo "== Watchers on the simulator: detection latency and API calls per minute (~70 s)"
+	$(GO) test -run '^$$' -bench 'BenchmarkWatchers' -benchtime 1x ./agent/watch/
 	@echo "== Cloudflare snapshot: 10 zones x 5,000 records against the simulator"
 	$(GO) test -run '^$$' -bench 'BenchmarkSnapshot' -benchtime 3x ./providers/cloudflare/
 
