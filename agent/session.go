@@ -145,6 +145,13 @@ func NewSession(ctx context.Context, id string, cfg Config, model llm.Chatter, t
 	return s, nil
 }
 
+// SetModel switches the model for the next turns.
+func (s *Session) SetModel(name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cfg.Model = name
+}
+
 // ID is the conversation id.
 func (s *Session) ID() string { return s.id }
 

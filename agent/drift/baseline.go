@@ -7,6 +7,7 @@ package drift
 
 import (
 	"bytes"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -235,6 +236,10 @@ func Parse(name string, data []byte) (*Baseline, error) {
 	dec.KnownFields(true)
 	var b Baseline
 	if err := dec.Decode(&b); err != nil {
+		var te *yaml.TypeError
+		if errors.As(err, &te) {
+			return nil, fmt.Errorf("%s: %s", name, strings.Join(te.Errors, "; "))
+		}
 		return nil, fmt.Errorf("%s: %s", name, strings.TrimPrefix(err.Error(), "yaml: "))
 	}
 	if b.Version != 1 {

@@ -18,6 +18,8 @@ type account struct {
 	sandbox *cfsim.Server // nil when talking to a real account
 	now     func() time.Time
 	token   string // kept only to register it as a secret with the journal
+	// environments labels the sandbox's zones (production, staging, ...).
+	environments map[string]string
 }
 
 func (a *account) Close() {
@@ -75,7 +77,11 @@ func (o *options) connect(ctx context.Context) (*account, error) {
 		srv.Close()
 		return nil, err
 	}
-	return &account{cf: cf, sandbox: srv, now: srv.Now, token: token}, nil
+	envs := map[string]string{}
+	for _, z := range sc.Zones {
+		envs[z.Name] = z.Environment
+	}
+	return &account{cf: cf, sandbox: srv, now: srv.Now, token: token, environments: envs}, nil
 }
 
 // statePath returns a file in the state directory, creating the directory.

@@ -7,11 +7,13 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"os/user"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -263,4 +265,41 @@ func (a *App) publish(p *proposal.Proposal) {
 
 func busEvent(topic, key string, payload any) bus.Event {
 	return bus.Event{Topic: topic, Key: key, Payload: payload}
+}
+
+// SetModel switches the chat model for new sessions and reviews.
+func (a *App) SetModel(name string) error {
+	if strings.TrimSpace(name) == "" {
+		return errors.New("the model name is empty")
+	}
+	a.requestMu.Lock()
+	a.opts.Model = name
+	a.requestMu.Unlock()
+	return nil
+}
+
+// ProposeRevert makes a card that restores the baseline for a zone's drift
+// findings (all revertable ones when ids is empty), through the same tool
+// and proposal path the agent uses.
+func (a *App) ProposeRevert(ctx context.Context, zone string, ids []string) (*proposal.Proposal, error) {
+	args, err := json.Marshal(map[string]any{"zone": zone, "finding_ids": ids, "rationale": "Restore the baseline: requested from the drift pane by " + a.opts.User + "."})
+	if err != nil {
+		return nil, err
+	}
+	if len(ids) == 0 {
+		args, _ = json.Marshal(map[string]any{"zone": zone, "rationale": "Restore the baseline: requested from the drift pane by " + a.opts.User + "."})
+	}
+	res, err := a.Tools.Execute(ctx, llm.ToolCall{Name: "revert_drift", Arguments: args})
+	if err != nil {
+		return nil, err
+	}
+	if res.IsError || res.ProposalID == "" {
+		return nil, errors.New(sanitize.Line(res.Text))
+	}
+	p, err := a.Proposals.Get(ctx, res.ProposalID)
+	if err != nil {
+		return nil, err
+	}
+	a.publish(p)
+	return p, nil
 }
