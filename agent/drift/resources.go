@@ -43,8 +43,141 @@ func recordComparable(r infra.DNSRecord) infra.DNSRecord {
 	return r
 }
 
-// sameRecord compares two records as desired state (ids ignored).
-func sameRecord(a, b infra.DNSRecord) bool {
+func compareRecords(rep *Report, ig Ignore, zone, env string, base []Record, z *infra.Zone) {
+	if !z.RecordsFetch.Complete {
+		rep.add(unknown(zone, infra.ResDNSRecords, z.RecordsFetch.Error))
+		return
+	}
+	// Work on indexes into the inputs: a zone may hold 100,000 records, and
+	// copying them (or allocating per record) dominates the diff.
+	want := make([]int, 0, len(base))
+	for i := range base {
+		if len(ig.Records) == 0 || !ig.record(base[i].infra()) {
+			want = append(want, i)
+		}
+	}
+	have := make([]int, 0, len(z.Records))
+	for j := range z.Records {
+		if len(ig.Records) == 0 || !ig.record(z.Records[j]) {
+			have = append(have, j)
+		}
+	}
+	rep.Compared += len(want)
+	pair := make([]int, len(want)) // want position -> have position, -1 unmatched
+	for i := range pair {
+		pair[i] = -1
+	}
+	usedH := make([]bool, len(have))
+
+	// 1. identity by type + name + content: survives Cloudflare ids changing.
+	// Equal keys chain through next (no slice per key).
+	type tnc struct{ typ, name, content string }
+	head := make(map[tnc]int, len(have))
+	next := make([]int, len(have))
+	for hp := len(have) - 1; hp >= 0; hp-- {
+		h := &z.Records[have[hp]]
+		k := tnc{h.Type, strings.ToLower(h.Name), h.Content}
+		if first, ok := head[k]; ok {
+			next[hp] = first
+		} else {
+			next[hp] = -1
+		}
+		head[k] = hp
+	}
+	for wp, i := range want {
+		w := &base[i]
+		k := tnc{w.Type, strings.ToLower(w.Name), w.Content}
+		if hp, ok := head[k]; ok && hp >= 0 {
+			pair[wp], usedH[hp] = hp, true
+			head[k] = next[hp]
+		}
+	}
+	// 2. then by id: the same record whose content was edited.
+	byID := map[string]int{}
+	for hp, j := range have {
+		if !usedH[hp] && z.Records[j].ID != "" {
+			byID[z.Records[j].ID] = hp
+		}
+	}
+	for wp, i := range want {
+		if pair[wp] >= 0 || base[i].ID == "" {
+			continue
+		}
+		if hp, ok := byID[base[i].ID]; ok && !usedH[hp] {
+			pair[wp], usedH[hp] = hp, true
+		}
+	}
+	// 3. finally a lone record of the same type and name on both sides.
+	type tn struct{ typ, name string }
+	haveTN := map[tn][]int{}
+	for hp, j := range have {
+		if !usedH[hp] {
+			k := tn{z.Records[j].Type, strings.ToLower(z.Records[j].Name)}
+			haveTN[k] = append(haveTN[k], hp)
+		}
+	}
+	wantTN := map[tn][]int{}
+	for wp, i := range want {
+		if pair[wp] < 0 {
+			k := tn{base[i].Type, strings.ToLower(base[i].Name)}
+			wantTN[k] = append(wantTN[k], wp)
+		}
+	}
+	for k, wps := range wantTN {
+		if hps := haveTN[k]; len(wps) == 1 && len(hps) == 1 {
+			pair[wps[0]], usedH[hps[0]] = hps[0], true
+		}
+	}
+
+	for wp, i := range want {
+		if pair[wp] < 0 {
+			continue
+		}
+		h := z.Records[have[pair[wp]]]
+		if sameAsLive(&base[i], &h) {
+			continue
+		}
+		w := base[i].infra()
+		diffs := fieldDiffs(recordComparable(w), recordComparable(h))
+		after := w
+		after.ID = h.ID
+		rep.add(Finding{Zone: zone, Resource: infra.ResDNSRecords, Kind: Changed, Key: recordKey(w),
+			Severity: severity(env, false), Fields: diffs,
+			Summary:  fmt.Sprintf("%s record %s changed: %s", w.Type, w.Name, describeDiffs(diffs)),
+			Baseline: mustJSON(w), Live: mustJSON(h),
+			Revert: []infra.Change{{Kind: infra.DNSUpdate, Zone: zone, Target: h.ID, Before: mustJSON(h), After: mustJSON(after)}}})
+	}
+	for wp, i := range want {
+		if pair[wp] >= 0 {
+			continue
+		}
+		w := base[i].infra()
+		sev := severity(env, false)
+		if w.Type == "NS" || strings.EqualFold(w.Name, zone) {
+			sev = High
+		}
+		after := w
+		after.ID = ""
+		rep.add(Finding{Zone: zone, Resource: infra.ResDNSRecords, Kind: Removed, Key: recordKey(w), Severity: sev,
+			Summary:  fmt.Sprintf("%s record %s -> %s is in the baseline but gone", w.Type, w.Name, w.Content),
+			Baseline: mustJSON(w),
+			Revert:   []infra.Change{{Kind: infra.DNSCreate, Zone: zone, Target: recordKey(w), After: mustJSON(after)}}})
+	}
+	for hp, j := range have {
+		if usedH[hp] {
+			continue
+		}
+		h := z.Records[j]
+		rep.add(Finding{Zone: zone, Resource: infra.ResDNSRecords, Kind: Added, Key: recordKey(h), Severity: severity(env, false),
+			Summary: fmt.Sprintf("%s record %s -> %s is live but not in the baseline", h.Type, h.Name, h.Content),
+			Live:    mustJSON(h),
+			Revert:  []infra.Change{{Kind: infra.DNSDelete, Zone: zone, Target: h.ID, Before: mustJSON(h)}}})
+	}
+}
+
+// sameAsLive compares a baseline record with a live one as desired state
+// (ids ignored) without converting either.
+func sameAsLive(a *Record, b *infra.DNSRecord) bool {
 	if a.Type != b.Type || a.Name != b.Name || a.Content != b.Content || a.TTL != b.TTL ||
 		a.Proxied != b.Proxied || a.Comment != b.Comment || len(a.Tags) != len(b.Tags) {
 		return false
@@ -58,125 +191,6 @@ func sameRecord(a, b infra.DNSRecord) bool {
 		}
 	}
 	return true
-}
-
-func compareRecords(rep *Report, ig Ignore, zone, env string, base []Record, z *infra.Zone) {
-	if !z.RecordsFetch.Complete {
-		rep.add(unknown(zone, infra.ResDNSRecords, z.RecordsFetch.Error))
-		return
-	}
-	want := make([]infra.DNSRecord, 0, len(base))
-	have := make([]infra.DNSRecord, 0, len(z.Records))
-	for _, r := range base {
-		if ir := r.infra(); !ig.record(ir) {
-			want = append(want, ir)
-		}
-	}
-	for _, r := range z.Records {
-		if !ig.record(r) {
-			have = append(have, r)
-		}
-	}
-	rep.Compared += len(want)
-	matchedW := make([]bool, len(want))
-	matchedH := make([]bool, len(have))
-	pairs := make(map[int]int, len(want))
-
-	// 1. identity by type + name + content: survives Cloudflare ids changing.
-	type tnc struct{ typ, name, content string }
-	byTNC := make(map[tnc][]int, len(have))
-	for j := range have {
-		h := &have[j]
-		k := tnc{h.Type, strings.ToLower(h.Name), h.Content}
-		byTNC[k] = append(byTNC[k], j)
-	}
-	for i := range want {
-		w := &want[i]
-		k := tnc{w.Type, strings.ToLower(w.Name), w.Content}
-		if js := byTNC[k]; len(js) > 0 {
-			pairs[i], byTNC[k] = js[0], js[1:]
-			matchedW[i], matchedH[js[0]] = true, true
-		}
-	}
-	// 2. then by id: the same record whose content was edited.
-	byID := map[string]int{}
-	for j, h := range have {
-		if !matchedH[j] && h.ID != "" {
-			byID[h.ID] = j
-		}
-	}
-	for i, w := range want {
-		if matchedW[i] || w.ID == "" {
-			continue
-		}
-		if j, ok := byID[w.ID]; ok && !matchedH[j] {
-			pairs[i] = j
-			matchedW[i], matchedH[j] = true, true
-		}
-	}
-	// 3. finally a lone record of the same type and name on both sides.
-	byTN := map[string][]int{}
-	for j, h := range have {
-		if !matchedH[j] {
-			byTN[h.Type+"\x00"+strings.ToLower(h.Name)] = append(byTN[h.Type+"\x00"+strings.ToLower(h.Name)], j)
-		}
-	}
-	wantTN := map[string][]int{}
-	for i, w := range want {
-		if !matchedW[i] {
-			wantTN[w.Type+"\x00"+strings.ToLower(w.Name)] = append(wantTN[w.Type+"\x00"+strings.ToLower(w.Name)], i)
-		}
-	}
-	for k, is := range wantTN {
-		if js := byTN[k]; len(is) == 1 && len(js) == 1 {
-			pairs[is[0]] = js[0]
-			matchedW[is[0]], matchedH[js[0]] = true, true
-		}
-	}
-
-	idx := make([]int, 0, len(pairs))
-	for i := range pairs {
-		idx = append(idx, i)
-	}
-	sort.Ints(idx)
-	for _, i := range idx {
-		w, h := want[i], have[pairs[i]]
-		if sameRecord(w, h) {
-			continue
-		}
-		diffs := fieldDiffs(recordComparable(w), recordComparable(h))
-		after := w
-		after.ID = h.ID
-		rep.add(Finding{Zone: zone, Resource: infra.ResDNSRecords, Kind: Changed, Key: recordKey(w),
-			Severity: severity(env, false), Fields: diffs,
-			Summary:  fmt.Sprintf("%s record %s changed: %s", w.Type, w.Name, describeDiffs(diffs)),
-			Baseline: mustJSON(w), Live: mustJSON(h),
-			Revert: []infra.Change{{Kind: infra.DNSUpdate, Zone: zone, Target: h.ID, Before: mustJSON(h), After: mustJSON(after)}}})
-	}
-	for i, w := range want {
-		if matchedW[i] {
-			continue
-		}
-		sev := severity(env, false)
-		if w.Type == "NS" || strings.EqualFold(w.Name, zone) {
-			sev = High
-		}
-		after := w
-		after.ID = ""
-		rep.add(Finding{Zone: zone, Resource: infra.ResDNSRecords, Kind: Removed, Key: recordKey(w), Severity: sev,
-			Summary:  fmt.Sprintf("%s record %s -> %s is in the baseline but gone", w.Type, w.Name, w.Content),
-			Baseline: mustJSON(w),
-			Revert:   []infra.Change{{Kind: infra.DNSCreate, Zone: zone, Target: recordKey(w), After: mustJSON(after)}}})
-	}
-	for j, h := range have {
-		if matchedH[j] {
-			continue
-		}
-		rep.add(Finding{Zone: zone, Resource: infra.ResDNSRecords, Kind: Added, Key: recordKey(h), Severity: severity(env, false),
-			Summary: fmt.Sprintf("%s record %s -> %s is live but not in the baseline", h.Type, h.Name, h.Content),
-			Live:    mustJSON(h),
-			Revert:  []infra.Change{{Kind: infra.DNSDelete, Zone: zone, Target: h.ID, Before: mustJSON(h)}}})
-	}
 }
 
 func describeDiffs(ds []FieldDiff) string {
