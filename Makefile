@@ -16,9 +16,10 @@ OLLAMA_BIN := $(OLLAMA_CACHE)/ollama-0.17.4
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/driftdeck
 
+# The console in sandbox mode: an embedded simulator with a scripted incident.
+# Chat needs Ollama (the console says how to start it); everything else works without.
 run: build
-	@echo "driftdeck: the console is not built yet; starting the sandbox simulator (Ctrl-C stops it)."
-	./$(BIN) sim --scenario incident --listen 127.0.0.1:8787
+	env -u CLOUDFLARE_API_TOKEN -u CLOUDFLARE_API_BASE_URL ./$(BIN) --sandbox
 
 ollama-server: $(OLLAMA_BIN)
 

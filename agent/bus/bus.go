@@ -103,6 +103,15 @@ func (s *Subscription) offer(e Event) {
 	}
 }
 
+// Deliver offers e to this subscription only: a front end that subscribes
+// late is brought up to date with the current state this way.
+func (s *Subscription) Deliver(e Event) {
+	if e.Time.IsZero() {
+		e.Time = s.bus.now()
+	}
+	s.offer(e)
+}
+
 // Next returns the oldest undelivered event, waiting for one until ctx ends.
 // It returns false when ctx ended or the subscription was closed.
 func (s *Subscription) Next(ctx context.Context) (Event, bool) {

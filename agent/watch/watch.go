@@ -141,6 +141,36 @@ func (w *Watcher) Snapshot() *infra.Snapshot {
 	return w.snap
 }
 
+// Current returns the latest state of every feed as the events that
+// published it, so a late subscriber can be brought up to date.
+func (w *Watcher) Current() []bus.Event {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out []bus.Event
+	for _, f := range w.feeds {
+		out = append(out, bus.Event{Topic: TopicFeed, Key: f.Feed, Payload: *f})
+	}
+	if w.snap != nil {
+		st := FeedStatus{Feed: "snapshot"}
+		if f := w.feeds["snapshot"]; f != nil {
+			st = *f
+		}
+		out = append(out, bus.Event{Topic: TopicSnapshot, Payload: SnapshotState{Snapshot: w.snap, Status: st}})
+	}
+	if !w.lastDrft.At.IsZero() {
+		out = append(out, bus.Event{Topic: TopicDrift, Payload: w.lastDrft})
+	}
+	for zone, pts := range w.recent {
+		st := FeedStatus{Feed: "traffic:" + zone}
+		if f := w.feeds["traffic:"+zone]; f != nil {
+			st = *f
+		}
+		out = append(out, bus.Event{Topic: TopicTraffic, Key: zone, Payload: TrafficState{Zone: zone, Points: append([]infra.Point(nil), pts...), Status: st}})
+	}
+	out = append(out, bus.Event{Topic: TopicBudget, Payload: w.src.Budget()})
+	return out
+}
+
 // Drift returns the latest drift state.
 func (w *Watcher) Drift() DriftState {
 	w.mu.Lock()

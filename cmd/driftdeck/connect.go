@@ -77,6 +77,9 @@ func (o *options) connect(ctx context.Context) (*account, error) {
 		srv.Close()
 		return nil, err
 	}
+	// The sandbox starts fresh every time, so its cards and journal do too:
+	// a run's state lives in its own directory, kept for `audit report`.
+	o.stateDir = filepath.Join(o.stateDir, "sandbox", time.Now().UTC().Format("20060102T150405.000"))
 	envs := map[string]string{}
 	for _, z := range sc.Zones {
 		envs[z.Name] = z.Environment

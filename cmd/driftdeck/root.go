@@ -82,13 +82,17 @@ that passed policy. Every step lands in a tamper-evident journal.
 
 Without CLOUDFLARE_API_TOKEN and --cf-base-url it runs in sandbox mode against an
 embedded simulator with a scripted incident.`,
-		Example: `  # the simulator alone, for scripts and tests
+		Example: `  # the console against the sandbox (no token needed)
+  driftdeck
+  # the simulator alone, for scripts and tests
   driftdeck sim --listen 127.0.0.1:8787 --scenario incident`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			return opts.validate()
 		},
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runConsole(cmd.Context(), opts) },
 	}
 	f := root.PersistentFlags()
 	f.StringVar(&opts.cfBaseURL, "cf-base-url", os.Getenv("CLOUDFLARE_API_BASE_URL"), "Cloudflare API base URL (env CLOUDFLARE_API_BASE_URL); the token comes from CLOUDFLARE_API_TOKEN only")
@@ -105,7 +109,7 @@ embedded simulator with a scripted incident.`,
 	f.BoolVar(&opts.readOnly, "read-only", false, "never offer or allow changes: write tools and approve keys are removed")
 	f.BoolVar(&opts.sandbox, "sandbox", false, "use the embedded simulator even when a token is set")
 
-	root.AddCommand(newSimCommand(opts), newVersionCommand(), newDriftCommand(opts), newBaselineCommand(opts), newAnomalyCommand(), newAskCommand(opts), newProposalsCommand(opts), newAuditCommand(opts))
+	root.AddCommand(newSimCommand(opts), newVersionCommand(), newDriftCommand(opts), newBaselineCommand(opts), newAnomalyCommand(), newAskCommand(opts), newProposalsCommand(opts), newAuditCommand(opts), newTUICommand(opts))
 	return root
 }
 

@@ -303,3 +303,54 @@ func (a *App) ProposeRevert(ctx context.Context, zone string, ids []string) (*pr
 	a.publish(p)
 	return p, nil
 }
+
+// ForwardProposals publishes every card change on the bus (must-deliver):
+// changes this engine makes as they happen, and changes other processes
+// make to the shared queue (a `driftdeck proposals approve` in another
+// shell) within a couple of seconds. It runs until ctx ends.
+func (a *App) ForwardProposals(ctx context.Context) {
+	updates, cancel := a.Proposals.Subscribe(256)
+	defer cancel()
+	seen := map[string]string{}
+	fingerprint := func(p *proposal.Proposal) string {
+		return fmt.Sprintf("%s|%d|%s", p.Status, len(p.Approvals), p.Hash)
+	}
+	poll := time.NewTicker(2 * time.Second)
+	defer poll.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case p := <-updates:
+			seen[p.ID] = fingerprint(p)
+			a.publish(p)
+		case <-poll.C:
+			list, err := a.Proposals.List(ctx, proposal.ListFilter{Limit: 1000})
+			if err != nil {
+				continue
+			}
+			for _, p := range list {
+				if fp := fingerprint(p); seen[p.ID] != fp {
+					seen[p.ID] = fp
+					a.publish(p)
+				}
+			}
+		}
+	}
+}
+
+// Current is the engine's latest state as bus events (feeds, drift,
+// traffic, anomalies), for a front end that attaches late.
+func (a *App) Current() []bus.Event {
+	out := a.Watcher.Current()
+	a.anomalyMu.Lock()
+	byZone := map[string][]anomaly.Finding{}
+	for _, f := range a.Anomalies.Findings() {
+		byZone[f.Zone] = append(byZone[f.Zone], f)
+	}
+	a.anomalyMu.Unlock()
+	for zone, fs := range byZone {
+		out = append(out, busEvent(TopicAnomaly, zone, fs))
+	}
+	return out
+}

@@ -1,0 +1,179 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/driftdeck/driftdeck/agent"
+	"github.com/driftdeck/driftdeck/agent/bus"
+	"github.com/driftdeck/driftdeck/agent/proposal"
+	"github.com/driftdeck/driftdeck/agent/sanitize"
+	"github.com/driftdeck/driftdeck/internal/app"
+	"github.com/driftdeck/driftdeck/providers/ollama"
+	"github.com/driftdeck/driftdeck/ui"
+)
+
+// console adapts the engine to what the TUI needs (ui.Engine). It owns the
+// console's one conversation and the model's state.
+type console struct {
+	app     *app.App
+	acct    *account
+	llm     *ollama.Client
+	sandbox bool
+
+	mu      sync.Mutex
+	session *agent.Session
+	model   string
+	state   string
+	hint    string
+}
+
+func newConsole(a *app.App, acct *account, llm *ollama.Client, model string) *console {
+	return &console{app: a, acct: acct, llm: llm, sandbox: acct.sandbox != nil, model: model, state: ui.ModelUnreachable, hint: "checking the Ollama server…"}
+}
+
+// watchModel re-checks the model every 10 s until it is usable, so starting
+// Ollama after the console needs no restart.
+func (c *console) watchModel(ctx context.Context) {
+	c.checkModel(ctx)
+	t := time.NewTicker(10 * time.Second)
+	defer t.Stop()
+	for {
+		c.mu.Lock()
+		ready := c.state == ui.ModelReady || c.state == ui.ModelPulling
+		c.mu.Unlock()
+		if !ready {
+			c.checkModel(ctx)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// checkModel asks Ollama whether the model is usable and publishes the state.
+func (c *console) checkModel(ctx context.Context) {
+	st, err := c.llm.Check(ctx)
+	state, hint := ui.ModelReady, ""
+	switch {
+	case errors.Is(err, ollama.ErrUnreachable):
+		state, hint = ui.ModelUnreachable, fmt.Sprintf("Ollama is not reachable at %s: start it with `ollama serve` (or set OLLAMA_HOST); driftdeck checks again every 10 s", st.Host)
+	case errors.Is(err, ollama.ErrModelMissing):
+		state, hint = ui.ModelMissing, fmt.Sprintf("model %s is not installed: run `ollama pull %s`, or press P to pull it now", c.model, c.model)
+	case errors.Is(err, ollama.ErrNoTools):
+		state, hint = ui.ModelNoTools, fmt.Sprintf("model %s cannot call tools; pick one that can, e.g. `:model qwen3:8b`", c.model)
+	case err != nil:
+		state, hint = ui.ModelUnreachable, sanitize.Line(err.Error())
+	}
+	c.mu.Lock()
+	c.state, c.hint = state, hint
+	c.mu.Unlock()
+	c.app.Bus.Publish(bus.Event{Topic: ui.TopicStatus, Payload: c.Status()})
+}
+
+func (c *console) Status() ui.Status {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return ui.Status{Sandbox: c.sandbox, Account: c.acct.label(), Model: c.model, ModelState: c.state, ModelHint: c.hint,
+		ReadOnly: c.app.ReadOnly(), Budget: c.app.CF.Budget(), User: c.app.User()}
+}
+
+// Subscribe returns a subscription already holding the current state of
+// every feed, so a console that attaches late starts up to date.
+func (c *console) Subscribe() *bus.Subscription {
+	sub := c.app.Bus.Subscribe()
+	for _, e := range c.app.Current() {
+		sub.Deliver(e)
+	}
+	return sub
+}
+
+func (c *console) sessionFor(ctx context.Context) (*agent.Session, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.session != nil {
+		return c.session, nil
+	}
+	id := "console-" + time.Now().UTC().Format("20060102T150405")
+	s, err := c.app.NewSession(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	c.session = s
+	return s, nil
+}
+
+func (c *console) Ask(ctx context.Context, text string, onEvent func(agent.Event)) (agent.Turn, error) {
+	c.mu.Lock()
+	state, hint := c.state, c.hint
+	c.mu.Unlock()
+	if state != ui.ModelReady {
+		return agent.Turn{}, errors.New(hint)
+	}
+	s, err := c.sessionFor(ctx)
+	if err != nil {
+		return agent.Turn{}, err
+	}
+	return c.app.Ask(ctx, s, text, onEvent)
+}
+
+func (c *console) Proposals(ctx context.Context) ([]*proposal.Proposal, error) {
+	return c.app.Proposals.List(ctx, proposal.ListFilter{Limit: 1000})
+}
+
+func (c *console) Approve(ctx context.Context, id, hash string) error {
+	_, err := c.app.Approve(ctx, id, hash)
+	return err
+}
+
+// Reject rejects the card and tells the agent why, so its next turn can
+// revise the proposal.
+func (c *console) Reject(ctx context.Context, id, reason string) error {
+	p, err := c.app.Reject(ctx, id, reason)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	s := c.session
+	c.mu.Unlock()
+	if s != nil {
+		s.Feedback(ctx, fmt.Sprintf("The engineer (%s) rejected proposal %s (%q) with this reason: %s. Revise your proposal accordingly, or explain why not.",
+			c.app.User(), p.ID, p.Title, reason))
+	}
+	return nil
+}
+
+func (c *console) ProposeRevert(ctx context.Context, zone string, findingIDs []string) (*proposal.Proposal, error) {
+	return c.app.ProposeRevert(ctx, zone, findingIDs)
+}
+
+func (c *console) PullModel(ctx context.Context, progress func(status string, completed, total int64)) error {
+	c.mu.Lock()
+	c.state, c.hint = ui.ModelPulling, "pulling "+c.model+"…"
+	model := c.model
+	c.mu.Unlock()
+	err := c.llm.Pull(ctx, model, func(p ollama.PullProgress) { progress(p.Status, p.Completed, p.Total) })
+	c.checkModel(ctx)
+	return err
+}
+
+// SetModel switches the chat model (`:model NAME`).
+func (c *console) SetModel(ctx context.Context, name string) error {
+	if err := c.app.SetModel(name); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.model = name
+	s := c.session
+	c.mu.Unlock()
+	if s != nil {
+		s.SetModel(name)
+	}
+	c.checkModel(ctx)
+	return nil
+}
