@@ -206,21 +206,23 @@ func (w *Watcher) Run(ctx context.Context) {
 			wait = every
 		}
 	}
-	wg.Add(3)
-	go loop("snapshot", w.cfg.SnapshotInterval, w.FullSnapshot)
-	go func() {
-		// The tail starts once a snapshot exists to patch.
+	// The audit tail needs a snapshot to patch, and analytics need to know
+	// the zones (unless the scope names them): both start after the first.
+	afterSnapshot := func(name string, every time.Duration, step func(context.Context) error) {
 		for w.Snapshot() == nil {
 			select {
 			case <-ctx.Done():
 				wg.Done()
 				return
-			case <-time.After(200 * time.Millisecond):
+			case <-time.After(100 * time.Millisecond):
 			}
 		}
-		loop("audit", w.cfg.AuditInterval, w.TailAudit)
-	}()
-	go loop("traffic", w.cfg.TrafficInterval, w.PollTraffic)
+		loop(name, every, step)
+	}
+	wg.Add(3)
+	go loop("snapshot", w.cfg.SnapshotInterval, w.FullSnapshot)
+	go afterSnapshot("audit", w.cfg.AuditInterval, w.TailAudit)
+	go afterSnapshot("traffic", w.cfg.TrafficInterval, w.PollTraffic)
 	wg.Wait()
 }
 
