@@ -52,6 +52,11 @@ bench: build
 	$(GO) test -run '^$$' -bench 'BenchmarkCompare100k' -benchtime 10x ./agent/drift/
 	@echo "== Watchers on the simulator: detection latency and API calls per minute (~70 s)"
 	$(GO) test -run '^$$' -bench 'BenchmarkWatchers' -benchtime 1x ./agent/watch/
+	@echo "== Console: View() p99 at 200x50 with 10k transcript lines and 1,000 cards (goal <= 10 ms); streaming cost vs transcript length"
+	$(GO) test -run '^$$' -bench 'BenchmarkView|BenchmarkStreaming' -benchtime 200x ./ui/
+	@echo "== Console: bytes written per second while idle (goal 0); cold start to first frame (goal <= 300 ms)"
+	$(GO) test -run '^$$' -bench 'BenchmarkIdleBytes' -benchtime 1x ./ui/
+	$(GO) test -run '^$$' -bench 'BenchmarkColdStart' -benchtime 5x ./cmd/driftdeck/
 	@echo "== Cloudflare snapshot: 10 zones x 5,000 records against the simulator"
 	$(GO) test -run '^$$' -bench 'BenchmarkSnapshot' -benchtime 3x ./providers/cloudflare/
 
