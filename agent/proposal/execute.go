@@ -60,7 +60,7 @@ func (s *Service) Execute(ctx context.Context, id, by string) (*Proposal, error)
 	}
 
 	verdict := s.evaluate(ctx, PolicyRequest{Phase: PhaseExecute, Tool: p.Tool, Effect: p.Effect, Changes: p.Changes, Actor: by, Proposal: p})
-	if err := s.journal(ctx, EventPolicy, "policy", id, map[string]any{"phase": PhaseExecute, "verdict": verdict}); err != nil {
+	if err := s.journal(ctx, EventPolicy, "policy", id, policyRecord(PhaseExecute, verdict)); err != nil {
 		return p, err
 	}
 	if p2, err := s.applyExecutePolicy(ctx, p, verdict); err != nil {
@@ -174,7 +174,7 @@ func (s *Service) checkPrecondition(ctx context.Context, p *Proposal) (*Proposal
 		return p, err
 	}
 	s.notify(q)
-	jerr := s.journal(ctx, EventExecutionResult, "precondition", p.ID, q.Result)
+	jerr := s.journal(ctx, EventExecutionResult, "precondition", p.ID, resultRecord(q.Result))
 	return q, errors.Join(fmt.Errorf("%s not executed: %s", p.ID, msg), jerr)
 }
 
@@ -223,7 +223,7 @@ func (s *Service) apply(ctx context.Context, p *Proposal, by string) (*Proposal,
 		return p, fmt.Errorf("record execution result of %s: %w", p.ID, err)
 	}
 	s.notify(done)
-	jerr := s.journal(context.WithoutCancel(ctx), EventExecutionResult, by, p.ID, res)
+	jerr := s.journal(context.WithoutCancel(ctx), EventExecutionResult, by, p.ID, resultRecord(res))
 	if failure != nil {
 		return done, errors.Join(fmt.Errorf("%s failed: %w", p.ID, failure), jerr)
 	}

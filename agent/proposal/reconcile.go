@@ -93,5 +93,13 @@ func (s *Service) reconcileOne(ctx context.Context, id string) (*Proposal, error
 		return nil, err
 	}
 	s.notify(done)
-	return done, s.journal(ctx, EventReconciled, "reconcile", id, res)
+	return done, s.journal(ctx, EventReconciled, "reconcile", id, reconcileRecord(done))
+}
+
+func reconcileRecord(p *Proposal) map[string]any {
+	rec := map[string]any{"status": string(p.Status)}
+	if p.Result != nil {
+		rec["detail"], rec["result"] = p.Result.Message, p.Result
+	}
+	return rec
 }

@@ -110,7 +110,7 @@ func (s *Service) Propose(ctx context.Context, d Draft) (*Proposal, error) {
 	if err := withTx(ctx, s.cfg.Store.db, func(tx *sql.Tx) error { return insertProposal(ctx, tx, p) }); err != nil {
 		return nil, err
 	}
-	return s.finishCreate(ctx, p)
+	return s.finishCreate(ctx, p, d.Request)
 }
 
 // Revise creates a new card from d that supersedes id (pending or approved,
@@ -152,7 +152,7 @@ func (s *Service) Revise(ctx context.Context, id, by string, d Draft) (*Proposal
 	}
 	s.notify(superseded)
 	jerr := s.journal(ctx, EventSuperseded, actorOr(by), id, map[string]string{"superseded_by": p.ID})
-	np, err := s.finishCreate(ctx, p)
+	np, err := s.finishCreate(ctx, p, d.Request)
 	if err == nil && jerr != nil {
 		err = jerr
 	}
@@ -268,10 +268,10 @@ func (s *Service) review(ctx context.Context, request string, p *Proposal) {
 
 // finishCreate journals a freshly stored card. Without evidence a card must
 // never execute, so a journal failure rejects it.
-func (s *Service) finishCreate(ctx context.Context, p *Proposal) (*Proposal, error) {
-	err := s.journal(ctx, EventProposal, p.CreatedBy, p.ID, p)
+func (s *Service) finishCreate(ctx context.Context, p *Proposal, asked string) (*Proposal, error) {
+	err := s.journal(ctx, EventProposal, p.CreatedBy, p.ID, proposalRecord{Proposal: p, Asked: asked})
 	if err == nil {
-		err = s.journal(ctx, EventPolicy, "policy", p.ID, map[string]any{"phase": PhasePropose, "verdict": p.Policy})
+		err = s.journal(ctx, EventPolicy, "policy", p.ID, policyRecord(PhasePropose, p.Policy))
 	}
 	if err == nil {
 		err = s.journal(ctx, EventReview, "reviewer", p.ID, p.Review)
@@ -313,4 +313,27 @@ func (s *Service) journal(ctx context.Context, typ, actor, subject string, v any
 		return fmt.Errorf("journal %s of %s: %w", typ, subject, err)
 	}
 	return nil
+}
+
+// The journal's evidence report reads these shapes (agent/journal/report.go).
+
+// proposalRecord is a card as `--json` prints it plus the engineer's request.
+type proposalRecord struct {
+	*Proposal
+	Asked string `json:"asked,omitempty"`
+}
+
+func policyRecord(phase string, v PolicyVerdict) map[string]any {
+	return map[string]any{"phase": phase, "decision": v.Decision, "approvals_required": v.ApprovalsRequired, "reasons": v.Reasons}
+}
+
+func resultRecord(res *Result) map[string]any {
+	if res == nil {
+		return map[string]any{"status": "unknown"}
+	}
+	rec := map[string]any{"status": "applied", "result": res}
+	if !res.OK {
+		rec["status"], rec["error"] = "failed", res.Message
+	}
+	return rec
 }

@@ -9,12 +9,13 @@ import (
 	"github.com/driftdeck/driftdeck/agent/policy"
 	"github.com/driftdeck/driftdeck/agent/proposal"
 	"github.com/driftdeck/driftdeck/agent/sanitize"
+	"github.com/driftdeck/driftdeck/agent/watch"
 	"github.com/driftdeck/driftdeck/internal/app"
 	"github.com/driftdeck/driftdeck/providers/ollama"
 )
 
-// openEngine connects to Cloudflare (or the sandbox) and assembles the engine.
-// The caller closes both.
+// openEngine connects to Cloudflare (or the sandbox) and assembles the engine
+// for a one-shot command. The caller closes both.
 func (o *options) openEngine(ctx context.Context) (*app.App, *account, error) {
 	acct, err := o.connect(ctx)
 	if err != nil {
@@ -27,9 +28,19 @@ func (o *options) openEngine(ctx context.Context) (*app.App, *account, error) {
 			return nil, nil, err
 		}
 	}
-	llmClient, err := ollama.New(ollama.Config{Host: o.ollamaHost, Model: o.model})
+	a, _, err := o.assemble(ctx, acct, base, watch.Config{})
 	if err != nil {
 		acct.Close()
+		return nil, nil, err
+	}
+	return a, acct, nil
+}
+
+// assemble builds the engine over a connected account and settles cards a
+// dead process left executing. Every front end goes through here.
+func (o *options) assemble(ctx context.Context, acct *account, base *drift.Baseline, wc watch.Config) (*app.App, *ollama.Client, error) {
+	llmClient, err := ollama.New(ollama.Config{Host: o.ollamaHost, Model: o.model})
+	if err != nil {
 		return nil, nil, err
 	}
 	secrets := []string{}
@@ -42,11 +53,11 @@ func (o *options) openEngine(ctx context.Context) (*app.App, *account, error) {
 	a, err := app.Open(ctx, acct.cf, app.Options{
 		StateDir: o.stateDir, PolicyDir: o.policyDir, Baseline: base,
 		Model: o.model, ReviewModel: o.reviewModel, LLM: llmClient, ReadOnly: o.readOnly,
-		Policy:  policy.Config{AllowedCIDRs: o.allowedCIDRs, AllowedHostnames: o.allowedHosts},
-		Secrets: secrets, Now: acct.now, ReconcileGrace: o.reconcileGrace,
+		Policy:  policy.Config{AllowedCIDRs: o.allowedCIDRs, AllowedHostnames: o.allowedHosts, ScopeZones: o.scopeZones},
+		Secrets: secrets, Now: acct.now, Environments: acct.environments, ReconcileGrace: o.reconcileGrace,
+		Watch: wc,
 	})
 	if err != nil {
-		acct.Close()
 		return nil, nil, err
 	}
 	// A card left "executing" by a process that died is settled against the
@@ -58,7 +69,7 @@ func (o *options) openEngine(ctx context.Context) (*app.App, *account, error) {
 			fmt.Fprintf(os.Stderr, "driftdeck: %s was interrupted while executing; reconciled as %s: %s\n", p.ID, p.Status, resultMessage(p))
 		}
 	}
-	return a, acct, nil
+	return a, llmClient, nil
 }
 
 func resultMessage(p *proposal.Proposal) string {

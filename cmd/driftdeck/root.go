@@ -24,6 +24,7 @@ type options struct {
 	reviewModel    string
 	allowedCIDRs   []string
 	allowedHosts   []string
+	scopeZones     []string
 	stateDir       string
 	baseline       string
 	policyDir      string
@@ -102,6 +103,7 @@ embedded simulator with a scripted incident.`,
 	f.StringVar(&opts.reviewModel, "review-model", os.Getenv("DRIFTDECK_REVIEW_MODEL"), "model for the reviewer, the second agent (env DRIFTDECK_REVIEW_MODEL; default --model)")
 	f.StringSliceVar(&opts.allowedCIDRs, "allowed-cidrs", splitEnv("DRIFTDECK_ALLOWED_CIDRS"), "DNS targets inside these CIDRs need no extra approval (env DRIFTDECK_ALLOWED_CIDRS, comma-separated)")
 	f.StringSliceVar(&opts.allowedHosts, "allowed-hosts", splitEnv("DRIFTDECK_ALLOWED_HOSTS"), "CNAME/MX targets under these names need no extra approval, e.g. .example.com (env DRIFTDECK_ALLOWED_HOSTS)")
+	f.StringSliceVar(&opts.scopeZones, "scope", splitEnv("DRIFTDECK_SCOPE"), "zones driftdeck may change; policy denies changes elsewhere (env DRIFTDECK_SCOPE, comma-separated; default all)")
 	f.StringVar(&opts.stateDir, "state-dir", envOr("DRIFTDECK_STATE_DIR", defaultStateDir()), "where the journal, proposals and conversations live (env DRIFTDECK_STATE_DIR)")
 	f.StringVar(&opts.baseline, "baseline", "", "baseline YAML: the desired configuration drift is measured against")
 	f.StringVar(&opts.policyDir, "policy", "", "directory of extra Rego policies, evaluated with the default bundle")

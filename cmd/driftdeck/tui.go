@@ -11,10 +11,7 @@ import (
 
 	"github.com/driftdeck/driftdeck/agent/drift"
 	"github.com/driftdeck/driftdeck/agent/infra"
-	"github.com/driftdeck/driftdeck/agent/policy"
 	"github.com/driftdeck/driftdeck/agent/watch"
-	"github.com/driftdeck/driftdeck/internal/app"
-	"github.com/driftdeck/driftdeck/providers/ollama"
 	"github.com/driftdeck/driftdeck/ui"
 )
 
@@ -45,30 +42,13 @@ func runConsole(ctx context.Context, o *options) error {
 	if err != nil {
 		return err
 	}
-	llmClient, err := ollama.New(ollama.Config{Host: o.ollamaHost, Model: o.model})
-	if err != nil {
-		return err
-	}
-	secrets := []string{}
-	if acct.token != "" {
-		secrets = append(secrets, acct.token)
-	}
-	a, err := app.Open(ctx, acct.cf, app.Options{
-		StateDir: o.stateDir, PolicyDir: o.policyDir, Baseline: base,
-		Model: o.model, ReviewModel: o.reviewModel, LLM: llmClient, ReadOnly: o.readOnly,
-		Policy:  policy.Config{AllowedCIDRs: o.allowedCIDRs, AllowedHostnames: o.allowedHosts},
-		Secrets: secrets, Now: acct.now, Environments: acct.environments, ReconcileGrace: o.reconcileGrace,
-		// A day and a bit of history lets the anomaly detectors learn the
-		// daily cycle before the first live minute.
-		Watch: watch.Config{TrafficHistory: 26 * time.Hour},
-	})
+	// A day and a bit of history lets the anomaly detectors learn the daily
+	// cycle before the first live minute.
+	a, llmClient, err := o.assemble(ctx, acct, base, watch.Config{TrafficHistory: 26 * time.Hour})
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	if _, err := a.Proposals.Reconcile(ctx); err != nil {
-		fmt.Fprintf(os.Stderr, "driftdeck: reconcile interrupted cards: %v\n", err)
-	}
 
 	con := newConsole(a, acct, llmClient, o.model)
 	go con.watchModel(ctx)

@@ -97,6 +97,16 @@ func TestApprovedRevertRestoresTheBaseline(t *testing.T) {
 	if res, _ := a.Journal.Verify(ctx); !res.OK {
 		t.Fatalf("journal: %+v", res)
 	}
+	// The evidence report tells the card's whole story.
+	report, err := a.Journal.Report(ctx, time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
+	if err != nil || len(report.Proposals) != 1 {
+		t.Fatalf("report: %v %+v", err, report)
+	}
+	r := report.Proposals[0]
+	if r.Outcome != "applied" || len(r.Policy) != 2 || r.Policy[0].Decision == "" || len(r.Approvals) != p.ApprovalsRequired ||
+		r.Execution == nil || r.Execution.Status != "applied" || r.Title == "" {
+		t.Fatalf("report record = %+v (execution %+v)", r, r.Execution)
+	}
 }
 
 func liveDrift(t *testing.T, cf *cloudflare.Client, base *drift.Baseline) drift.Report {
