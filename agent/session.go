@@ -175,6 +175,7 @@ func (s *Session) Ask(ctx context.Context, text string, onEvent func(Event)) (Tu
 
 	var turn Turn
 	seen := map[string]int{} // call+result fingerprint -> times seen
+	nudged := false
 	for turn.Steps < s.cfg.MaxSteps {
 		turn.Steps++
 		reply, err := s.model.Chat(ctx, llm.Request{Model: s.cfg.Model, Messages: s.msgs, Tools: s.tools.Tools()}, func(e llm.Event) {
@@ -185,6 +186,14 @@ func (s *Session) Ask(ctx context.Context, text string, onEvent func(Event)) (Tu
 				onEvent(Event{Kind: EventThinking, Text: e.Text})
 			}
 		})
+		if errors.Is(err, llm.ErrEmptyReply) && !nudged {
+			// Usually a call to a tool that does not exist, which the
+			// server drops: say so once and let the model try again.
+			nudged = true
+			s.msgs = append(s.msgs, llm.Message{Role: llm.RoleUser, Content: "Your last reply was empty: a call to a tool that does not exist is dropped. Use only these tools: " + toolNames(s.tools.Tools()) + ". Otherwise answer in text."})
+			onEvent(Event{Kind: EventNotice, Text: "the model's reply was empty (a call to an unknown tool?); asked it to retry"})
+			continue
+		}
 		if err != nil {
 			s.save(ctx)
 			return turn, err
@@ -316,4 +325,12 @@ func fingerprint(c llm.ToolCall, result string) string {
 	}
 	h := sha256.Sum256([]byte(c.Name + "\x00" + strings.TrimSpace(args) + "\x00" + result))
 	return hex.EncodeToString(h[:])
+}
+
+func toolNames(ts []llm.Tool) string {
+	names := make([]string, len(ts))
+	for i, t := range ts {
+		names[i] = t.Name
+	}
+	return strings.Join(names, ", ")
 }

@@ -6,7 +6,13 @@ package llm
 import (
 	"context"
 	"encoding/json"
+	"errors"
 )
+
+// ErrEmptyReply is what a Chatter returns (wrapped) when the model ended its
+// turn with neither text nor a tool call — with Ollama, what a call to a tool
+// that was not offered turns into.
+var ErrEmptyReply = errors.New("empty reply")
 
 // Role of a message in a conversation.
 type Role string

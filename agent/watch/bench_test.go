@@ -47,12 +47,7 @@ func runWatchers(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer srv.Close()
-	var token string
-	for _, tok := range srv.Tokens() {
-		if tok.Name == "sandbox-write" {
-			token = tok.Value
-		}
-	}
+	token := srv.Token("sandbox-write")
 	cf, err := cloudflare.New(cloudflare.Config{BaseURL: srv.BaseURL(), Token: token, Now: srv.Now})
 	if err != nil {
 		b.Fatal(err)

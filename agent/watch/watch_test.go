@@ -41,12 +41,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close() })
-	var token string
-	for _, tok := range srv.Tokens() {
-		if tok.Name == "sandbox-write" {
-			token = tok.Value
-		}
-	}
+	token := srv.Token("sandbox-write")
 	cf, err := cloudflare.New(cloudflare.Config{BaseURL: srv.BaseURL(), Token: token, Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)

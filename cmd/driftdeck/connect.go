@@ -66,12 +66,7 @@ func (o *options) connect(ctx context.Context) (*account, error) {
 	if err := srv.Start("127.0.0.1:0"); err != nil {
 		return nil, fmt.Errorf("start the sandbox simulator: %w", err)
 	}
-	var token string
-	for _, t := range srv.Tokens() {
-		if t.Name == "sandbox-write" {
-			token = t.Value
-		}
-	}
+	token := srv.Token("sandbox-write")
 	cf, err := cloudflare.New(cloudflare.Config{BaseURL: srv.BaseURL(), Token: token, AccountID: srv.AccountID(), Now: srv.Now})
 	if err != nil {
 		srv.Close()

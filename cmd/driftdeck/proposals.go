@@ -11,6 +11,7 @@ import (
 
 	"github.com/driftdeck/driftdeck/agent/proposal"
 	"github.com/driftdeck/driftdeck/agent/sanitize"
+	"github.com/driftdeck/driftdeck/internal/app"
 )
 
 func newProposalsCommand(opts *options) *cobra.Command {
@@ -23,22 +24,16 @@ once it has all the approvals its policy requires, through the same path as the 
 policy again, a check that the live state still equals the card's "before", then apply.
 Your identity is the local user.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return listProposals(cmd, opts, asJSON) },
+		RunE: withEngine(opts, func(cmd *cobra.Command, a *app.App, _ []string) error { return listProposals(cmd, a, asJSON) }),
 	}
 	cmd.PersistentFlags().BoolVar(&asJSON, "json", false, "print JSON (the card shape of DESIGN.md)")
 	cmd.AddCommand(&cobra.Command{
 		Use: "list", Short: "List cards, newest first", Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return listProposals(cmd, opts, asJSON) },
+		RunE: withEngine(opts, func(cmd *cobra.Command, a *app.App, _ []string) error { return listProposals(cmd, a, asJSON) }),
 	})
 	cmd.AddCommand(&cobra.Command{
 		Use: "show ID", Short: "Show one card in full", Args: oneID,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			a, acct, err := opts.openEngine(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer acct.Close()
-			defer a.Close()
+		RunE: withEngine(opts, func(cmd *cobra.Command, a *app.App, args []string) error {
 			p, err := a.Proposals.Get(cmd.Context(), args[0])
 			if err != nil {
 				return cardError(args[0], err)
@@ -48,18 +43,12 @@ Your identity is the local user.`,
 			}
 			printCard(cmd.OutOrStdout(), p)
 			return nil
-		},
+		}),
 	})
 	var hash string
 	approve := &cobra.Command{
 		Use: "approve ID", Short: "Approve a card (and execute it once it has enough approvals)", Args: oneID,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			a, acct, err := opts.openEngine(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer acct.Close()
-			defer a.Close()
+		RunE: withEngine(opts, func(cmd *cobra.Command, a *app.App, args []string) error {
 			p, err := a.Proposals.Get(cmd.Context(), args[0])
 			if err != nil {
 				return cardError(args[0], err)
@@ -78,23 +67,20 @@ Your identity is the local user.`,
 				}
 			}
 			return err
-		},
+		}),
 	}
 	approve.Flags().StringVar(&hash, "hash", "", "approve only if the card's content hash is still this (from `show`)")
 	cmd.AddCommand(approve)
 	var reason string
 	reject := &cobra.Command{
 		Use: "reject ID --reason R", Short: "Reject a card with a reason the agent will see", Args: oneID,
-		RunE: func(cmd *cobra.Command, args []string) error {
+		PreRunE: func(*cobra.Command, []string) error {
 			if strings.TrimSpace(reason) == "" {
 				return errors.New("flag --reason: say why, so the agent can revise the proposal")
 			}
-			a, acct, err := opts.openEngine(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer acct.Close()
-			defer a.Close()
+			return nil
+		},
+		RunE: withEngine(opts, func(cmd *cobra.Command, a *app.App, args []string) error {
 			p, err := a.Reject(cmd.Context(), args[0], reason)
 			if err != nil {
 				return err
@@ -104,7 +90,7 @@ Your identity is the local user.`,
 			}
 			printCardSummary(cmd.OutOrStdout(), p)
 			return nil
-		},
+		}),
 	}
 	reject.Flags().StringVar(&reason, "reason", "", "why the card is rejected (required)")
 	cmd.AddCommand(reject)
@@ -125,13 +111,20 @@ func cardError(id string, err error) error {
 	return err
 }
 
-func listProposals(cmd *cobra.Command, opts *options, asJSON bool) error {
-	a, acct, err := opts.openEngine(cmd.Context())
-	if err != nil {
-		return err
+// withEngine runs fn with an assembled engine, closing it afterwards.
+func withEngine(opts *options, fn func(cmd *cobra.Command, a *app.App, args []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		a, acct, err := opts.openEngine(cmd.Context())
+		if err != nil {
+			return err
+		}
+		defer acct.Close()
+		defer a.Close()
+		return fn(cmd, a, args)
 	}
-	defer acct.Close()
-	defer a.Close()
+}
+
+func listProposals(cmd *cobra.Command, a *app.App, asJSON bool) error {
 	list, err := a.Proposals.List(cmd.Context(), proposal.ListFilter{Limit: 200})
 	if err != nil {
 		return err

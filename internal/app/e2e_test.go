@@ -64,12 +64,7 @@ func startSandbox(t *testing.T) (*cfsim.Server, *cloudflare.Client, string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close() })
-	var token string
-	for _, tok := range srv.Tokens() {
-		if tok.Name == "sandbox-write" {
-			token = tok.Value
-		}
-	}
+	token := srv.Token("sandbox-write")
 	spec, err := cfspec.Load(context.Background())
 	if err != nil {
 		t.Fatalf("load Cloudflare's OpenAPI spec: %v", err)

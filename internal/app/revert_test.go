@@ -33,12 +33,7 @@ func TestApprovedRevertRestoresTheBaseline(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	var token string
-	for _, tok := range srv.Tokens() {
-		if tok.Name == "sandbox-write" {
-			token = tok.Value
-		}
-	}
+	token := srv.Token("sandbox-write")
 	cf, err := cloudflare.New(cloudflare.Config{BaseURL: srv.BaseURL(), Token: token, Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)

@@ -45,13 +45,11 @@ func startIncident(tb testing.TB) (*cfsim.Server, *cfsim.ManualClock) {
 
 func simToken(tb testing.TB, srv *cfsim.Server, name string) string {
 	tb.Helper()
-	for _, tok := range srv.Tokens() {
-		if tok.Name == name {
-			return tok.Value
-		}
+	tok := srv.Token(name)
+	if tok == "" {
+		tb.Fatalf("the scenario has no token %s", name)
 	}
-	tb.Fatalf("the scenario has no token %s", name)
-	return ""
+	return tok
 }
 
 // simClient is a provider client for the simulator; the account id is left

@@ -15,7 +15,7 @@ import (
 // ErrEmptyReply: the model ended its turn with neither text nor a tool call.
 // Ollama v0.17.4 produces this when the model calls a tool that the request
 // did not declare: the server drops the call without a word.
-var ErrEmptyReply = errors.New("empty reply")
+var ErrEmptyReply = llm.ErrEmptyReply
 
 var _ llm.Chatter = (*Client)(nil)
 

@@ -178,6 +178,17 @@ func (s *Server) Tokens() []Token {
 	return out
 }
 
+// Token returns the value of the scenario's token called name, or "" when
+// there is none.
+func (s *Server) Token(name string) string {
+	for _, t := range s.st.tokens {
+		if t.Name == name {
+			return t.Value
+		}
+	}
+	return ""
+}
+
 // Now is the simulated time; reading it also fires events that are due.
 func (s *Server) Now() time.Time {
 	s.mu.Lock()
