@@ -186,7 +186,14 @@ func merge(base, part *infra.Snapshot) *infra.Snapshot {
 // recentWindow is how much traffic a TrafficState carries for sparklines.
 const recentWindow = 180
 
-// PollTraffic reads each zone's new minutes and feeds them to the observer.
+// zonesTraffic is implemented by sources that read several zones' traffic
+// in one request (the Cloudflare provider's zoneTag_in query).
+type zonesTraffic interface {
+	TrafficZones(ctx context.Context, zones []string, from, to time.Time) (map[string]infra.Series, error)
+}
+
+// PollTraffic reads each zone's new minutes and feeds them to the observer:
+// one query for all zones when the source can, else one per zone.
 func (w *Watcher) PollTraffic(ctx context.Context) error {
 	snap := w.Snapshot()
 	var zones []string
@@ -201,50 +208,87 @@ func (w *Watcher) PollTraffic(ctx context.Context) error {
 		return nil // zones unknown until the first snapshot
 	}
 	now := w.cfg.Now().Truncate(time.Minute)
+	oldest := now.Add(-w.cfg.TrafficHistory)
+	fromOf := func(zone string) time.Time {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		from := w.lastMin[zone].Add(time.Minute)
+		if from.Before(oldest) {
+			from = oldest
+		}
+		return from
+	}
+	if multi, ok := w.src.(zonesTraffic); ok && len(zones) > 1 {
+		from := now
+		for _, z := range zones {
+			if f := fromOf(z); f.Before(from) {
+				from = f
+			}
+		}
+		if !from.Before(now) {
+			return nil
+		}
+		all, err := multi.TrafficZones(ctx, zones, from, now)
+		for _, z := range zones {
+			if err != nil {
+				w.trafficFailed(z, err)
+			} else {
+				w.trafficArrived(z, all[z])
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("traffic: %w", err)
+		}
+		return nil
+	}
 	var firstErr error
 	for _, zone := range zones {
-		w.mu.Lock()
-		from := w.lastMin[zone].Add(time.Minute)
-		w.mu.Unlock()
-		if from.Before(now.Add(-w.cfg.TrafficHistory)) {
-			from = now.Add(-w.cfg.TrafficHistory)
-		}
+		from := fromOf(zone)
 		if !from.Before(now) {
 			continue
 		}
 		series, err := w.src.Traffic(ctx, zone, from, now)
-		feed := "traffic:" + zone
 		if err != nil {
-			st := w.mark(feed, err)
-			w.mu.Lock()
-			pts := append([]infra.Point(nil), w.recent[zone]...)
-			w.mu.Unlock()
-			w.bus.Publish(bus.Event{Topic: TopicTraffic, Key: zone, Payload: TrafficState{Zone: zone, Points: pts, Status: st}})
+			w.trafficFailed(zone, err)
 			if firstErr == nil {
 				firstErr = fmt.Errorf("traffic of %s: %w", zone, err)
 			}
 			continue
 		}
-		w.mu.Lock()
-		for _, p := range series.Points {
-			if !p.Time.After(w.lastMin[zone]) {
-				continue
-			}
-			if w.obs != nil {
-				w.obs.Observe(zone, p)
-			}
-			w.lastMin[zone] = p.Time
-			w.recent[zone] = append(w.recent[zone], p)
-		}
-		if n := len(w.recent[zone]); n > recentWindow {
-			w.recent[zone] = append([]infra.Point(nil), w.recent[zone][n-recentWindow:]...)
-		}
-		pts := append([]infra.Point(nil), w.recent[zone]...)
-		w.mu.Unlock()
-		st := w.mark(feed, nil)
-		w.bus.Publish(bus.Event{Topic: TopicTraffic, Key: zone, Payload: TrafficState{Zone: zone, Points: pts, Status: st}})
+		w.trafficArrived(zone, series)
 	}
 	return firstErr
+}
+
+func (w *Watcher) trafficFailed(zone string, err error) {
+	st := w.mark("traffic:"+zone, err)
+	w.mu.Lock()
+	pts := append([]infra.Point(nil), w.recent[zone]...)
+	w.mu.Unlock()
+	w.bus.Publish(bus.Event{Topic: TopicTraffic, Key: zone, Payload: TrafficState{Zone: zone, Points: pts, Status: st}})
+}
+
+// trafficArrived feeds the minutes not seen yet to the observer and
+// publishes the zone's recent window.
+func (w *Watcher) trafficArrived(zone string, series infra.Series) {
+	w.mu.Lock()
+	for _, p := range series.Points {
+		if !p.Time.After(w.lastMin[zone]) {
+			continue
+		}
+		if w.obs != nil {
+			w.obs.Observe(zone, p)
+		}
+		w.lastMin[zone] = p.Time
+		w.recent[zone] = append(w.recent[zone], p)
+	}
+	if n := len(w.recent[zone]); n > recentWindow {
+		w.recent[zone] = append([]infra.Point(nil), w.recent[zone][n-recentWindow:]...)
+	}
+	pts := append([]infra.Point(nil), w.recent[zone]...)
+	w.mu.Unlock()
+	st := w.mark("traffic:"+zone, nil)
+	w.bus.Publish(bus.Event{Topic: TopicTraffic, Key: zone, Payload: TrafficState{Zone: zone, Points: pts, Status: st}})
 }
 
 func contains(xs []string, x string) bool {

@@ -217,3 +217,27 @@ func TestTrafficFeedsTheObserverOncePerMinute(t *testing.T) {
 type countingObserver struct{ seen map[string]int }
 
 func (c *countingObserver) Observe(zone string, _ infra.Point) { c.seen[zone]++ }
+
+func TestTrafficOfAllZonesCostsOneQueryPerPoll(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	obs := &countingObserver{seen: map[string]int{}}
+	zones := []string{"example.com", "example.net", "example.org"}
+	w := New(Config{Now: f.clock.Now, TrafficHistory: time.Hour, Scope: infra.Scope{Zones: zones}}, f.cf, bus.New(), obs)
+	if err := w.PollTraffic(ctx); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(time.Minute)
+	before := f.cf.Calls()
+	if err := w.PollTraffic(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if calls := f.cf.Calls() - before; calls != 1 {
+		t.Fatalf("a poll of 3 zones cost %d API calls, want 1", calls)
+	}
+	for _, z := range zones {
+		if n := obs.seen[z]; n < 58 || n > 61 {
+			t.Fatalf("%s: fed %d minutes, want about 61 (no minute twice)", z, n)
+		}
+	}
+}

@@ -145,6 +145,43 @@ func TestSimTrafficSeries(t *testing.T) {
 	}
 }
 
+// TestSimTrafficZonesMatchesPerZone: one query for all zones gives the same
+// series as one query per zone, across several chunks.
+func TestSimTrafficZonesMatchesPerZone(t *testing.T) {
+	srv, clock := startIncident(t)
+	clock.Advance(3 * time.Hour)
+	c := contractClient(t, srv, clock, "sandbox-read")
+	to := clock.Now().Truncate(time.Minute)
+	from := to.Add(-(trafficChunk + 30*time.Minute))
+	zones := []string{"example.com", "example.net", "example.org"}
+	if _, err := c.TrafficZones(context.Background(), zones, to.Add(-time.Hour), to); err != nil { // resolves the zone ids
+		t.Fatal(err)
+	}
+	before := c.Calls()
+	all, err := c.TrafficZones(context.Background(), zones, from, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls := c.Calls() - before; calls != 2 {
+		t.Fatalf("%d calls for 3 zones over 2 chunks, want 2", calls)
+	}
+	for _, z := range zones {
+		one, err := c.Traffic(context.Background(), z, from, to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := all[z]
+		if len(got.Points) != len(one.Points) || len(got.Points) == 0 {
+			t.Fatalf("%s: %d points, want %d", z, len(got.Points), len(one.Points))
+		}
+		for i := range one.Points {
+			if got.Points[i] != one.Points[i] {
+				t.Fatalf("%s minute %d: %+v, want %+v", z, i, got.Points[i], one.Points[i])
+			}
+		}
+	}
+}
+
 func TestSimAuditEventsAfterChanges(t *testing.T) {
 	srv, clock := startIncident(t)
 	c := contractClient(t, srv, clock, "sandbox-write")

@@ -16,6 +16,7 @@ import (
 const (
 	gqlMaxRange = 24 * time.Hour
 	gqlMaxLimit = 10000
+	gqlMaxZones = 50
 )
 
 var datasetRe = regexp.MustCompile(`(?:([A-Za-z_][A-Za-z0-9_]*)\s*:\s*)?\b(httpRequestsAdaptiveGroups|firewallEventsAdaptiveGroups)\b`)
@@ -32,6 +33,9 @@ func writeGQLError(w http.ResponseWriter, code, format string, args ...any) {
 		Message: fmt.Sprintf(format, args...), Path: []string{"viewer", "zones"},
 		Extensions: map[string]any{"code": code}}}})
 }
+
+// zoneTagFieldRe finds zoneTag selected as a field (not in a filter).
+var zoneTagFieldRe = regexp.MustCompile(`[{\s]zoneTag\s`)
 
 // graphql serves the traffic datasets the console reads. It recognises the
 // datasets (and their aliases) by name and takes zoneTag, since, until and
@@ -55,15 +59,30 @@ func (s *Server) graphql(c *call) {
 		writeGQLError(c.w, "bad_request", "the query names no known dataset; supported are httpRequestsAdaptiveGroups and firewallEventsAdaptiveGroups")
 		return
 	}
-	zoneTag, _ := body.Variables["zoneTag"].(string)
+	// One zone (zoneTag) or several (zoneTags, for zoneTag_in): each
+	// element of viewer.zones then carries its zoneTag.
+	var tags []string
+	if zt, _ := body.Variables["zoneTag"].(string); zt != "" {
+		tags = append(tags, zt)
+	}
+	if list, ok := body.Variables["zoneTags"].([]any); ok {
+		for _, v := range list {
+			if zt, _ := v.(string); zt != "" {
+				tags = append(tags, zt)
+			}
+		}
+	}
 	sinceS, _ := body.Variables["since"].(string)
 	untilS, _ := body.Variables["until"].(string)
 	since, err1 := time.Parse(time.RFC3339, sinceS)
 	until, err2 := time.Parse(time.RFC3339, untilS)
 	limit, okLimit := intOf(body.Variables["limit"])
 	switch {
-	case zoneTag == "":
-		writeGQLError(c.w, "bad_request", "variable zoneTag is required")
+	case len(tags) == 0:
+		writeGQLError(c.w, "bad_request", "variable zoneTag (or zoneTags) is required")
+		return
+	case len(tags) > gqlMaxZones:
+		writeGQLError(c.w, "bad_request", "at most %d zones may be queried at once", gqlMaxZones)
 		return
 	case err1 != nil || err2 != nil:
 		writeGQLError(c.w, "bad_request", "variables since and until must be RFC 3339 times")
@@ -72,10 +91,14 @@ func (s *Server) graphql(c *call) {
 		writeGQLError(c.w, "bad_request", "variable limit must be an integer from 1 to %d", gqlMaxLimit)
 		return
 	}
-	z := s.st.zoneByID(zoneTag)
-	if z == nil || !c.tok.seesZone(zoneTag) {
-		writeGQLError(c.w, "authz", "zone %s does not exist or the token is not authorized to read it", zoneTag)
-		return
+	zones := make([]*zoneState, len(tags))
+	for i, zoneTag := range tags {
+		z := s.st.zoneByID(zoneTag)
+		if z == nil || !c.tok.seesZone(zoneTag) {
+			writeGQLError(c.w, "authz", "zone %s does not exist or the token is not authorized to read it", zoneTag)
+			return
+		}
+		zones[i] = z
 	}
 	if until.After(c.now) {
 		until = c.now
@@ -89,15 +112,22 @@ func (s *Server) graphql(c *call) {
 		return
 	}
 	desc := strings.Contains(body.Query, "datetimeMinute_DESC")
-	zoneOut := map[string]any{}
-	for _, m := range sets {
-		key := m[1]
-		if key == "" {
-			key = m[2]
+	out := make([]any, 0, len(zones))
+	for i, z := range zones {
+		zoneOut := map[string]any{}
+		if zoneTagFieldRe.MatchString(body.Query) {
+			zoneOut["zoneTag"] = tags[i]
 		}
-		zoneOut[key] = s.gqlRows(z, m[2], since, until, c.now, limit, desc)
+		for _, m := range sets {
+			key := m[1]
+			if key == "" {
+				key = m[2]
+			}
+			zoneOut[key] = s.gqlRows(z, m[2], since, until, c.now, limit, desc)
+		}
+		out = append(out, zoneOut)
 	}
-	writeJSON(c.w, http.StatusOK, map[string]any{"data": map[string]any{"viewer": map[string]any{"zones": []any{zoneOut}}}, "errors": nil})
+	writeJSON(c.w, http.StatusOK, map[string]any{"data": map[string]any{"viewer": map[string]any{"zones": out}}, "errors": nil})
 }
 
 // gqlRows builds one dataset's rows for the complete minutes in
