@@ -20,6 +20,8 @@ type account struct {
 	token   string // kept only to register it as a secret with the journal
 	// environments labels the sandbox's zones (production, staging, ...).
 	environments map[string]string
+	// readOnlyToken is set when the token's own policies say it cannot write.
+	readOnlyToken bool
 }
 
 func (a *account) Close() {
@@ -53,7 +55,16 @@ func (o *options) connect(ctx context.Context) (*account, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &account{cf: cf, now: time.Now, token: token}, nil
+		// Check the token once: a disabled or expired one gets a clear
+		// sentence now rather than 403s later.
+		info, err := cf.VerifyToken(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if info.Status != "" && info.Status != "active" {
+			return nil, fmt.Errorf("the API token is %s: create a new one in the Cloudflare dashboard", info.Status)
+		}
+		return &account{cf: cf, now: time.Now, token: token, readOnlyToken: info.Known && !info.CanWrite}, nil
 	}
 	sc, err := cfsim.BuiltinScenario("incident")
 	if err != nil {

@@ -134,16 +134,14 @@ func (c *console) Approve(ctx context.Context, id, hash string) error {
 // Reject rejects the card and tells the agent why, so its next turn can
 // revise the proposal.
 func (c *console) Reject(ctx context.Context, id, reason string) error {
-	p, err := c.app.Reject(ctx, id, reason)
-	if err != nil {
+	if _, err := c.app.Reject(ctx, id, reason); err != nil {
 		return err
 	}
 	c.mu.Lock()
 	s := c.session
 	c.mu.Unlock()
 	if s != nil {
-		s.Feedback(ctx, fmt.Sprintf("The engineer (%s) rejected proposal %s (%q) with this reason: %s. Revise your proposal accordingly, or explain why not.",
-			c.app.User(), p.ID, p.Title, reason))
+		c.app.NoteDecisions(ctx, s)
 	}
 	return nil
 }

@@ -39,6 +39,10 @@ func (o *options) openEngine(ctx context.Context) (*app.App, *account, error) {
 // assemble builds the engine over a connected account and settles cards a
 // dead process left executing. Every front end goes through here.
 func (o *options) assemble(ctx context.Context, acct *account, base *drift.Baseline, wc watch.Config) (*app.App, *ollama.Client, error) {
+	if acct.readOnlyToken && !o.readOnly {
+		fmt.Fprintln(os.Stderr, "driftdeck: the API token can only read, so driftdeck runs read-only (no write tools, no approvals).")
+		o.readOnly = true
+	}
 	llmClient, err := ollama.New(ollama.Config{Host: o.ollamaHost, Model: o.model})
 	if err != nil {
 		return nil, nil, err

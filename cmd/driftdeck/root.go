@@ -172,10 +172,7 @@ func printError(w io.Writer, _ fang.Styles, err error) {
 	if errors.As(err, &ee) {
 		return
 	}
-	msg := err.Error()
-	if len(msg) > 0 {
-		msg = strings.ToUpper(msg[:1]) + msg[1:]
-	}
+	msg := strings.TrimSpace(err.Error())
 	if !strings.HasSuffix(msg, ".") {
 		msg += "."
 	}

@@ -213,7 +213,10 @@ func (a *App) NewSession(ctx context.Context, id string) (*agent.Session, error)
 }
 
 // Ask runs one turn in session s, remembering the request for the reviewer.
+// Decisions on the conversation's cards since its last turn (a rejection
+// and its reason, an execution result) reach the model first.
 func (a *App) Ask(ctx context.Context, s *agent.Session, text string, onEvent func(agent.Event)) (agent.Turn, error) {
+	a.NoteDecisions(ctx, s)
 	a.requestMu.Lock()
 	a.request = text
 	a.requestMu.Unlock()
@@ -353,4 +356,55 @@ func (a *App) Current() []bus.Event {
 		out = append(out, busEvent(TopicAnomaly, zone, fs))
 	}
 	return out
+}
+
+// NoteDecisions tells the model of session s what happened to the cards it
+// proposed — rejected (with the reason, so it can revise), applied, failed,
+// expired — once per card and status.
+func (a *App) NoteDecisions(ctx context.Context, s *agent.Session) {
+	events, err := a.Journal.Events(ctx, journal.Filter{Subject: s.ID(), Types: []string{"tool_result"}})
+	if err != nil {
+		return
+	}
+	told := map[string]bool{}
+	for _, m := range s.Messages() {
+		if m.Role == llm.RoleUser && strings.HasPrefix(m.Content, "[card ") {
+			if head, _, ok := strings.Cut(m.Content, "]"); ok {
+				told[strings.TrimPrefix(head, "[card ")] = true
+			}
+		}
+	}
+	for _, e := range events {
+		var d struct {
+			ProposalID string `json:"proposal_id"`
+		}
+		if json.Unmarshal(e.Data, &d) != nil || d.ProposalID == "" {
+			continue
+		}
+		p, err := a.Proposals.Get(ctx, d.ProposalID)
+		if err != nil || !p.Status.Final() {
+			continue
+		}
+		key := p.ID + " " + string(p.Status)
+		if told[key] {
+			continue
+		}
+		told[key] = true
+		var note string
+		switch p.Status {
+		case proposal.StatusRejected:
+			note = fmt.Sprintf("was rejected by %s: %s. Revise the proposal to address this, or explain why not; do not resubmit it unchanged.", p.DecidedBy, p.Reason)
+		case proposal.StatusApplied:
+			note = "was approved and applied."
+		case proposal.StatusFailed:
+			msg := ""
+			if p.Result != nil {
+				msg = p.Result.Message
+			}
+			note = "was approved but failed: " + msg
+		default:
+			note = "is " + string(p.Status) + "."
+		}
+		s.Feedback(ctx, fmt.Sprintf("[card %s] Proposal %s (%q) %s", key, p.ID, p.Title, note))
+	}
 }

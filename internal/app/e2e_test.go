@@ -159,6 +159,18 @@ func TestRealOllamaQuestionToAppliedChange(t *testing.T) {
 	if !canary(t, cf) {
 		t.Fatal("approval did not apply the change in the simulator")
 	}
+	// The conversation learns the outcome before its next turn, once.
+	a.NoteDecisions(ctx, sess)
+	a.NoteDecisions(ctx, sess)
+	told := 0
+	for _, m := range sess.Messages() {
+		if strings.Contains(m.Content, "["+"card "+p.ID+" applied]") {
+			told++
+		}
+	}
+	if told != 1 {
+		t.Fatalf("the outcome was told %d times, want once", told)
+	}
 
 	res, err := a.Journal.Verify(ctx)
 	if err != nil || !res.OK || res.Count < 8 {
