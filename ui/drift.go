@@ -179,7 +179,7 @@ func (d *driftPane) rows(w int, now time.Time) (rows []string, selRow int) {
 		if f.Zone != zone || i == 0 {
 			zone = f.Zone
 			n, high := d.zoneCount[zone][0], d.zoneCount[zone][1]
-			rows = append(rows, d.st.title.Render(fitTrim(fmt.Sprintf("%s — %d findings, %d high", sanitize.Hostname(zone), n, high), w)))
+			rows = append(rows, d.st.title.Render(fitTrim(fmt.Sprintf("%s — %s, %d high", sanitize.Hostname(zone), count(n, "finding"), high), w)))
 		}
 		sel := f.ID == d.selID
 		if sel {
@@ -224,7 +224,7 @@ func (d *driftPane) view(w, h int, now time.Time) []string {
 	if !d.have {
 		return append(out, d.st.dim.Render("Waiting for the first drift report…"))
 	}
-	summary := fmt.Sprintf("%d findings · as of %s (%s ago) · %d resources compared", len(d.state.Report.Findings), clockTime(d.state.At), ago(now, d.state.At), d.state.Report.Compared)
+	summary := fmt.Sprintf("%s · as of %s (%s ago) · %d resources compared", count(len(d.state.Report.Findings), "finding"), clockTime(d.state.At), ago(now, d.state.At), d.state.Report.Compared)
 	if d.filter != "" || d.zone != "" {
 		summary += fmt.Sprintf(" · showing %d", len(d.items))
 	}
@@ -245,4 +245,12 @@ func (d *driftPane) view(w, h int, now time.Time) []string {
 	}
 	end := min(len(rows), top+room)
 	return append(out, rows[top:end]...)
+}
+
+// count says "1 finding", "2 findings".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

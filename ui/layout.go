@@ -107,7 +107,7 @@ func (m *Model) paneTitle(p pane, w int) string {
 			t += " · card detail"
 		}
 	case paneDrift:
-		t += fmt.Sprintf(" (%d findings)", len(m.drift.state.Report.Findings))
+		t += " (" + count(len(m.drift.state.Report.Findings), "finding") + ")"
 	case paneAnomaly:
 		t += fmt.Sprintf(" (%d active)", m.anom.totalActive())
 	}
