@@ -104,6 +104,8 @@ type Turn struct {
 	Proposals  []string    `json:"proposals"`
 	Steps      int         `json:"steps"`
 	StopReason string      `json:"stop_reason"` // answered | step_limit | loop
+	// Warnings say what the turn could not record in the journal.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Session is one conversation.
@@ -117,6 +119,9 @@ type Session struct {
 
 	mu   sync.Mutex // one turn at a time
 	msgs []llm.Message
+	// journalErrs are failures to record steps during the current turn;
+	// they are reported with the turn, never silently dropped.
+	journalErrs []string
 }
 
 // ConversationStore persists conversations so they can be resumed.
@@ -170,6 +175,16 @@ func (s *Session) Ask(ctx context.Context, text string, onEvent func(Event)) (Tu
 	if onEvent == nil {
 		onEvent = func(Event) {}
 	}
+	s.journalErrs = nil
+	turn, err := s.ask(ctx, text, onEvent)
+	for _, w := range s.journalErrs {
+		onEvent(Event{Kind: EventNotice, Text: w})
+	}
+	turn.Warnings = s.journalErrs
+	return turn, err
+}
+
+func (s *Session) ask(ctx context.Context, text string, onEvent func(Event)) (Turn, error) {
 	s.msgs = append(s.msgs, llm.Message{Role: llm.RoleUser, Content: text})
 	s.record(ctx, "turn", map[string]any{"role": "user", "content": text})
 
@@ -301,10 +316,13 @@ func (s *Session) runTools(ctx context.Context, calls []llm.ToolCall, onEvent fu
 }
 
 func (s *Session) record(ctx context.Context, kind string, data any) {
-	if s.rec != nil {
-		// The journal failing must not lose the engineer's turn; it reports
-		// its own errors through the recorder's owner.
-		_ = s.rec.Record(ctx, kind, s.id, data)
+	if s.rec == nil {
+		return
+	}
+	// A journal failure must not lose the engineer's turn, but it must be
+	// seen: the turn carries it as a warning.
+	if err := s.rec.Record(ctx, kind, s.id, data); err != nil {
+		s.journalErrs = append(s.journalErrs, fmt.Sprintf("journal: %s was not recorded: %v", kind, err))
 	}
 }
 

@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"errors"
 	"encoding/json"
 	"path/filepath"
 	"strings"
@@ -171,4 +172,27 @@ func containsKind(ks []EventKind, k EventKind) bool {
 		}
 	}
 	return false
+}
+
+type failingRecorder struct{}
+
+func (failingRecorder) Record(context.Context, string, string, any) error {
+	return errors.New("disk full")
+}
+
+func TestJournalFailuresAreReportedNotDropped(t *testing.T) {
+	model := &scriptedModel{replies: []llm.Message{{Content: "ok"}}}
+	s, _ := NewSession(context.Background(), "c5", Config{Model: "m"}, model, &fakeTools{}, failingRecorder{}, nil)
+	var notices []string
+	turn, err := s.Ask(context.Background(), "hi", func(e Event) {
+		if e.Kind == EventNotice {
+			notices = append(notices, e.Text)
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(turn.Warnings) == 0 || len(notices) != len(turn.Warnings) || !strings.Contains(turn.Warnings[0], "disk full") {
+		t.Fatalf("warnings %v, notices %v", turn.Warnings, notices)
+	}
 }

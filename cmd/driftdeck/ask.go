@@ -21,6 +21,7 @@ type askJSON struct {
 	Steps        int                  `json:"steps"`
 	Tools        []agent.ToolTrace    `json:"tools"`
 	Proposals    []*proposal.Proposal `json:"proposals"`
+	Warnings     []string             `json:"warnings,omitempty"`
 }
 
 func newAskCommand(opts *options) *cobra.Command {
@@ -84,7 +85,10 @@ with "driftdeck proposals approve ID".`,
 				if cards == nil {
 					cards = []*proposal.Proposal{}
 				}
-				return writeJSON(out, askJSON{Conversation: id, Reply: turn.Reply, StopReason: turn.StopReason, Steps: turn.Steps, Tools: turn.Tools, Proposals: cards})
+				return writeJSON(out, askJSON{Conversation: id, Reply: turn.Reply, StopReason: turn.StopReason, Steps: turn.Steps, Tools: turn.Tools, Proposals: cards, Warnings: turn.Warnings})
+			}
+			for _, w := range turn.Warnings {
+				fmt.Fprintln(cmd.ErrOrStderr(), "driftdeck: "+sanitize.Line(w))
 			}
 			if turn.StopReason != "answered" {
 				fmt.Fprintln(out, sanitize.Text(turn.Reply))
