@@ -12,6 +12,7 @@ import (
 	"github.com/driftdeck/driftdeck/agent/drift"
 	"github.com/driftdeck/driftdeck/agent/infra"
 	"github.com/driftdeck/driftdeck/agent/watch"
+	"github.com/driftdeck/driftdeck/internal/console"
 	"github.com/driftdeck/driftdeck/ui"
 )
 
@@ -50,8 +51,8 @@ func runConsole(ctx context.Context, o *options) error {
 	}
 	defer a.Close()
 
-	con := newConsole(a, acct, llmClient, o.model)
-	go con.watchModel(ctx)
+	con := console.New(a, llmClient, console.Options{Sandbox: acct.sandbox != nil, Account: acct.label(), Model: o.model})
+	go con.WatchModel(ctx)
 	go a.Watcher.Run(ctx)
 	go func() { _ = a.Proposals.RunExpiry(ctx, 30*time.Second) }()
 	go a.ForwardProposals(ctx)

@@ -232,10 +232,15 @@ func (a *App) currentRequest() string {
 // Approve records an approval by the engine's user and, once the card has
 // all the approvals it needs, executes it.
 func (a *App) Approve(ctx context.Context, id, hash string) (*proposal.Proposal, error) {
+	return a.ApproveAs(ctx, id, hash, a.opts.User)
+}
+
+// ApproveAs is Approve for a given identity (an SSH user of the bastion).
+func (a *App) ApproveAs(ctx context.Context, id, hash, by string) (*proposal.Proposal, error) {
 	if a.opts.ReadOnly {
 		return nil, errors.New("read-only mode: approvals are disabled")
 	}
-	p, err := a.Proposals.Approve(ctx, id, a.opts.User, hash)
+	p, err := a.Proposals.Approve(ctx, id, by, hash)
 	if err != nil {
 		return nil, err
 	}
@@ -243,7 +248,7 @@ func (a *App) Approve(ctx context.Context, id, hash string) (*proposal.Proposal,
 	if p.Status != proposal.StatusApproved {
 		return p, nil
 	}
-	p, err = a.Proposals.Execute(ctx, id, a.opts.User)
+	p, err = a.Proposals.Execute(ctx, id, by)
 	if p != nil {
 		a.publish(p)
 	}
@@ -252,7 +257,12 @@ func (a *App) Approve(ctx context.Context, id, hash string) (*proposal.Proposal,
 
 // Reject rejects a card with a reason.
 func (a *App) Reject(ctx context.Context, id, reason string) (*proposal.Proposal, error) {
-	p, err := a.Proposals.Reject(ctx, id, a.opts.User, reason)
+	return a.RejectAs(ctx, id, reason, a.opts.User)
+}
+
+// RejectAs is Reject for a given identity.
+func (a *App) RejectAs(ctx context.Context, id, reason, by string) (*proposal.Proposal, error) {
+	p, err := a.Proposals.Reject(ctx, id, by, reason)
 	if p != nil {
 		a.publish(p)
 	}

@@ -1,4 +1,8 @@
-package main
+// Package console adapts driftdeck's engine to the TUI (ui.Engine) for one
+// person: their conversation with the agent, their identity on approvals,
+// and the model's state. The local console has one; the SSH bastion one per
+// session, all over the same engine.
+package console
 
 import (
 	"context"
@@ -16,13 +20,14 @@ import (
 	"github.com/driftdeck/driftdeck/ui"
 )
 
-// console adapts the engine to what the TUI needs (ui.Engine). It owns the
-// console's one conversation and the model's state.
-type console struct {
-	app     *app.App
-	acct    *account
-	llm     *ollama.Client
-	sandbox bool
+// Console is one person's view of the engine; it implements ui.Engine.
+type Console struct {
+	app      *app.App
+	llm      *ollama.Client
+	sandbox  bool
+	account  string
+	user     string
+	readOnly bool
 
 	mu      sync.Mutex
 	session *agent.Session
@@ -31,13 +36,29 @@ type console struct {
 	hint    string
 }
 
-func newConsole(a *app.App, acct *account, llm *ollama.Client, model string) *console {
-	return &console{app: a, acct: acct, llm: llm, sandbox: acct.sandbox != nil, model: model, state: ui.ModelUnreachable, hint: "checking the Ollama server…"}
+// Options describe whose console it is.
+type Options struct {
+	Sandbox  bool
+	Account  string // the status bar's label: SANDBOX or the account
+	User     string // identity for approvals; default the engine's user
+	ReadOnly bool   // this person may not approve or propose (a viewer)
+	Model    string
 }
 
-// watchModel re-checks the model every 10 s until it is usable, so starting
+// New returns a console over the engine a; the model state starts as
+// "checking" until WatchModel has asked Ollama.
+func New(a *app.App, llm *ollama.Client, o Options) *Console {
+	user := o.User
+	if user == "" {
+		user = a.User()
+	}
+	return &Console{app: a, llm: llm, sandbox: o.Sandbox, account: o.Account, user: user, readOnly: o.ReadOnly || a.ReadOnly(),
+		model: o.Model, state: ui.ModelUnreachable, hint: "checking the Ollama server…"}
+}
+
+// WatchModel re-checks the model every 10 s until it is usable, so starting
 // Ollama after the console needs no restart.
-func (c *console) watchModel(ctx context.Context) {
+func (c *Console) WatchModel(ctx context.Context) {
 	c.checkModel(ctx)
 	t := time.NewTicker(10 * time.Second)
 	defer t.Stop()
@@ -57,7 +78,7 @@ func (c *console) watchModel(ctx context.Context) {
 }
 
 // checkModel asks Ollama whether the model is usable and publishes the state.
-func (c *console) checkModel(ctx context.Context) {
+func (c *Console) checkModel(ctx context.Context) {
 	st, err := c.llm.Check(ctx)
 	state, hint := ui.ModelReady, ""
 	switch {
@@ -76,16 +97,16 @@ func (c *console) checkModel(ctx context.Context) {
 	c.app.Bus.Publish(bus.Event{Topic: ui.TopicStatus, Payload: c.Status()})
 }
 
-func (c *console) Status() ui.Status {
+func (c *Console) Status() ui.Status {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return ui.Status{Sandbox: c.sandbox, Account: c.acct.label(), Model: c.model, ModelState: c.state, ModelHint: c.hint,
-		ReadOnly: c.app.ReadOnly(), Budget: c.app.CF.Budget(), User: c.app.User()}
+	return ui.Status{Sandbox: c.sandbox, Account: c.account, Model: c.model, ModelState: c.state, ModelHint: c.hint,
+		ReadOnly: c.readOnly, Budget: c.app.CF.Budget(), User: c.user}
 }
 
 // Subscribe returns a subscription already holding the current state of
 // every feed, so a console that attaches late starts up to date.
-func (c *console) Subscribe() *bus.Subscription {
+func (c *Console) Subscribe() *bus.Subscription {
 	sub := c.app.Bus.Subscribe()
 	for _, e := range c.app.Current() {
 		sub.Deliver(e)
@@ -93,13 +114,13 @@ func (c *console) Subscribe() *bus.Subscription {
 	return sub
 }
 
-func (c *console) sessionFor(ctx context.Context) (*agent.Session, error) {
+func (c *Console) sessionFor(ctx context.Context) (*agent.Session, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.session != nil {
 		return c.session, nil
 	}
-	id := "console-" + time.Now().UTC().Format("20060102T150405")
+	id := "console-" + c.user + "-" + time.Now().UTC().Format("20060102T150405.000")
 	s, err := c.app.NewSession(ctx, id)
 	if err != nil {
 		return nil, err
@@ -108,7 +129,7 @@ func (c *console) sessionFor(ctx context.Context) (*agent.Session, error) {
 	return s, nil
 }
 
-func (c *console) Ask(ctx context.Context, text string, onEvent func(agent.Event)) (agent.Turn, error) {
+func (c *Console) Ask(ctx context.Context, text string, onEvent func(agent.Event)) (agent.Turn, error) {
 	c.mu.Lock()
 	state, hint := c.state, c.hint
 	c.mu.Unlock()
@@ -122,19 +143,25 @@ func (c *console) Ask(ctx context.Context, text string, onEvent func(agent.Event
 	return c.app.Ask(ctx, s, text, onEvent)
 }
 
-func (c *console) Proposals(ctx context.Context) ([]*proposal.Proposal, error) {
+func (c *Console) Proposals(ctx context.Context) ([]*proposal.Proposal, error) {
 	return c.app.Proposals.List(ctx, proposal.ListFilter{Limit: 1000})
 }
 
-func (c *console) Approve(ctx context.Context, id, hash string) error {
-	_, err := c.app.Approve(ctx, id, hash)
+func (c *Console) Approve(ctx context.Context, id, hash string) error {
+	if c.readOnly {
+		return errors.New("read-only: you may not approve cards")
+	}
+	_, err := c.app.ApproveAs(ctx, id, hash, c.user)
 	return err
 }
 
 // Reject rejects the card and tells the agent why, so its next turn can
 // revise the proposal.
-func (c *console) Reject(ctx context.Context, id, reason string) error {
-	if _, err := c.app.Reject(ctx, id, reason); err != nil {
+func (c *Console) Reject(ctx context.Context, id, reason string) error {
+	if c.readOnly {
+		return errors.New("read-only: you may not reject cards")
+	}
+	if _, err := c.app.RejectAs(ctx, id, reason, c.user); err != nil {
 		return err
 	}
 	c.mu.Lock()
@@ -146,11 +173,14 @@ func (c *console) Reject(ctx context.Context, id, reason string) error {
 	return nil
 }
 
-func (c *console) ProposeRevert(ctx context.Context, zone string, findingIDs []string) (*proposal.Proposal, error) {
+func (c *Console) ProposeRevert(ctx context.Context, zone string, findingIDs []string) (*proposal.Proposal, error) {
+	if c.readOnly {
+		return nil, errors.New("read-only: you may not propose changes")
+	}
 	return c.app.ProposeRevert(ctx, zone, findingIDs)
 }
 
-func (c *console) PullModel(ctx context.Context, progress func(status string, completed, total int64)) error {
+func (c *Console) PullModel(ctx context.Context, progress func(status string, completed, total int64)) error {
 	c.mu.Lock()
 	c.state, c.hint = ui.ModelPulling, "pulling "+c.model+"…"
 	model := c.model
@@ -161,7 +191,7 @@ func (c *console) PullModel(ctx context.Context, progress func(status string, co
 }
 
 // SetModel switches the chat model (`:model NAME`).
-func (c *console) SetModel(ctx context.Context, name string) error {
+func (c *Console) SetModel(ctx context.Context, name string) error {
 	if err := c.app.SetModel(name); err != nil {
 		return err
 	}
