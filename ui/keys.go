@@ -292,14 +292,4 @@ func (m *Model) clearList() {
 	m.applyFilter("")
 }
 
-func (m *Model) currentFilter() string {
-	switch m.focus {
-	case paneCards:
-		return m.cards.filter
-	case paneDrift:
-		return m.drift.filter
-	case paneAnomaly:
-		return m.anom.filter
-	}
-	return ""
-}
+func (m *Model) currentFilter() string { return m.filterOf(m.focus) }

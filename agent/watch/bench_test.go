@@ -12,7 +12,7 @@ import (
 	"github.com/driftdeck/driftdeck/agent/bus"
 	"github.com/driftdeck/driftdeck/agent/drift"
 	"github.com/driftdeck/driftdeck/agent/infra"
-	"github.com/driftdeck/driftdeck/providers/cloudflare"
+	"github.com/driftdeck/driftdeck/internal/simtest"
 	"github.com/driftdeck/driftdeck/providers/cloudflare/cfsim"
 )
 
@@ -39,19 +39,7 @@ func runWatchers(b *testing.B) {
 	}
 	sc.Events = nil // only this benchmark's changes
 	const speed = 10
-	srv, err := cfsim.New(sc, cfsim.Options{Speed: speed})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := srv.Start("127.0.0.1:0"); err != nil {
-		b.Fatal(err)
-	}
-	defer srv.Close()
-	token := srv.Token("sandbox-write")
-	cf, err := cloudflare.New(cloudflare.Config{BaseURL: srv.BaseURL(), Token: token, Now: srv.Now})
-	if err != nil {
-		b.Fatal(err)
-	}
+	srv, cf := simtest.Start(b, sc, cfsim.Options{Speed: speed})
 	snap, err := cf.Snapshot(ctx, infra.Scope{})
 	if err != nil {
 		b.Fatal(err)

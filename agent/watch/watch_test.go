@@ -11,6 +11,7 @@ import (
 	"github.com/driftdeck/driftdeck/agent/bus"
 	"github.com/driftdeck/driftdeck/agent/drift"
 	"github.com/driftdeck/driftdeck/agent/infra"
+	"github.com/driftdeck/driftdeck/internal/simtest"
 	"github.com/driftdeck/driftdeck/providers/cloudflare"
 	"github.com/driftdeck/driftdeck/providers/cloudflare/cfsim"
 )
@@ -28,24 +29,8 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	sc, err := cfsim.BuiltinScenario("incident")
-	if err != nil {
-		t.Fatal(err)
-	}
 	clock := cfsim.NewManualClock(t0)
-	srv, err := cfsim.New(sc, cfsim.Options{Clock: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	token := srv.Token("sandbox-write")
-	cf, err := cloudflare.New(cloudflare.Config{BaseURL: srv.BaseURL(), Token: token, Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, cf := simtest.Incident(t, cfsim.Options{Clock: clock})
 	snap, err := cf.Snapshot(context.Background(), infra.Scope{})
 	if err != nil {
 		t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 	"github.com/driftdeck/driftdeck/agent/proposal"
 	"github.com/driftdeck/driftdeck/internal/cfspec"
 	"github.com/driftdeck/driftdeck/internal/ollamatest"
+	"github.com/driftdeck/driftdeck/internal/simtest"
 	"github.com/driftdeck/driftdeck/providers/cloudflare"
 	"github.com/driftdeck/driftdeck/providers/cloudflare/cfsim"
 	"github.com/driftdeck/driftdeck/providers/ollama"
@@ -52,19 +53,6 @@ func (r *recordingTransport) RoundTrip(req *http.Request) (*http.Response, error
 // exchange is validated against Cloudflare's OpenAPI spec.
 func startSandbox(t *testing.T) (*cfsim.Server, *cloudflare.Client, string) {
 	t.Helper()
-	sc, err := cfsim.BuiltinScenario("incident")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := cfsim.New(sc, cfsim.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	token := srv.Token("sandbox-write")
 	spec, err := cfspec.Load(context.Background())
 	if err != nil {
 		t.Fatalf("load Cloudflare's OpenAPI spec: %v", err)
@@ -72,11 +60,8 @@ func startSandbox(t *testing.T) (*cfsim.Server, *cloudflare.Client, string) {
 	hc := &http.Client{Transport: spec.Transport(http.DefaultTransport, func(err error) {
 		t.Errorf("simulator exchange violates Cloudflare's OpenAPI spec: %v", err)
 	})}
-	cf, err := cloudflare.New(cloudflare.Config{BaseURL: srv.BaseURL(), Token: token, AccountID: srv.AccountID(), HTTPClient: hc, Now: srv.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return srv, cf, token
+	srv, cf := simtest.Incident(t, cfsim.Options{}, func(c *cloudflare.Config) { c.HTTPClient = hc })
+	return srv, cf, srv.Token("sandbox-write")
 }
 
 const canaryCall = `{"zone": "example.com", "action": "create", "record": {"type": "A", "name": "canary.example.com", "content": "192.0.2.55", "ttl": 300}, "rationale": "a canary host for the rollout"}`

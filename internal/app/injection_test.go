@@ -12,7 +12,7 @@ import (
 
 	"github.com/driftdeck/driftdeck/agent/infra"
 	"github.com/driftdeck/driftdeck/agent/llm"
-	"github.com/driftdeck/driftdeck/providers/cloudflare"
+	"github.com/driftdeck/driftdeck/internal/simtest"
 	"github.com/driftdeck/driftdeck/providers/cloudflare/cfsim"
 )
 
@@ -53,23 +53,8 @@ func loadInjections(t *testing.T) []injection {
 // block it cannot close, with no terminal control characters.
 func TestInjectedCloudflareTextStaysData(t *testing.T) {
 	ctx := context.Background()
-	sc, err := cfsim.BuiltinScenario("incident")
-	if err != nil {
-		t.Fatal(err)
-	}
 	clock := cfsim.NewManualClock(time.Date(2026, 11, 24, 3, 0, 0, 0, time.UTC))
-	srv, err := cfsim.New(sc, cfsim.Options{Clock: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	cf, err := cloudflare.New(cloudflare.Config{BaseURL: srv.BaseURL(), Token: srv.Token("sandbox-write"), Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, cf := simtest.Incident(t, cfsim.Options{Clock: clock})
 	a, err := Open(ctx, cf, Options{StateDir: t.TempDir(), User: "alice", Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"github.com/driftdeck/driftdeck/agent/llm"
 	"github.com/driftdeck/driftdeck/agent/policy"
 	"github.com/driftdeck/driftdeck/agent/proposal"
+	"github.com/driftdeck/driftdeck/internal/simtest"
 	"github.com/driftdeck/driftdeck/providers/cloudflare"
 	"github.com/driftdeck/driftdeck/providers/cloudflare/cfsim"
 )
@@ -20,24 +21,8 @@ import (
 // proposal path, and the zone matches its baseline again.
 func TestApprovedRevertRestoresTheBaseline(t *testing.T) {
 	ctx := context.Background()
-	sc, err := cfsim.BuiltinScenario("incident")
-	if err != nil {
-		t.Fatal(err)
-	}
 	clock := cfsim.NewManualClock(time.Date(2026, 11, 24, 3, 0, 0, 0, time.UTC))
-	srv, err := cfsim.New(sc, cfsim.Options{Clock: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	token := srv.Token("sandbox-write")
-	cf, err := cloudflare.New(cloudflare.Config{BaseURL: srv.BaseURL(), Token: token, Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, cf := simtest.Incident(t, cfsim.Options{Clock: clock})
 	snap, err := cf.Snapshot(ctx, infra.Scope{})
 	if err != nil {
 		t.Fatal(err)
