@@ -111,7 +111,7 @@ embedded simulator with a scripted incident.`,
 	f.BoolVar(&opts.readOnly, "read-only", false, "never offer or allow changes: write tools and approve keys are removed")
 	f.BoolVar(&opts.sandbox, "sandbox", false, "use the embedded simulator even when a token is set")
 
-	root.AddCommand(newSimCommand(opts), newVersionCommand(), newDriftCommand(opts), newBaselineCommand(opts), newAnomalyCommand(), newAskCommand(opts), newProposalsCommand(opts), newAuditCommand(opts), newTUICommand(opts))
+	root.AddCommand(newSimCommand(opts), newVersionCommand(), newDriftCommand(opts), newBaselineCommand(opts), newAnomalyCommand(), newAskCommand(opts), newProposalsCommand(opts), newAuditCommand(opts), newTUICommand(opts), newServeCommand(opts))
 	return root
 }
 

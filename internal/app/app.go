@@ -294,13 +294,17 @@ func (a *App) SetModel(name string) error {
 // ProposeRevert makes a card that restores the baseline for a zone's drift
 // findings (all revertable ones when ids is empty), through the same tool
 // and proposal path the agent uses.
-func (a *App) ProposeRevert(ctx context.Context, zone string, ids []string) (*proposal.Proposal, error) {
-	args, err := json.Marshal(map[string]any{"zone": zone, "finding_ids": ids, "rationale": "Restore the baseline: requested from the drift pane by " + a.opts.User + "."})
+func (a *App) ProposeRevert(ctx context.Context, zone string, ids []string, by string) (*proposal.Proposal, error) {
+	if by == "" {
+		by = a.opts.User
+	}
+	req := map[string]any{"zone": zone, "rationale": "Restore the baseline: requested from the drift pane by " + by + "."}
+	if len(ids) > 0 {
+		req["finding_ids"] = ids
+	}
+	args, err := json.Marshal(req)
 	if err != nil {
 		return nil, err
-	}
-	if len(ids) == 0 {
-		args, _ = json.Marshal(map[string]any{"zone": zone, "rationale": "Restore the baseline: requested from the drift pane by " + a.opts.User + "."})
 	}
 	res, err := a.Tools.Execute(ctx, llm.ToolCall{Name: "revert_drift", Arguments: args})
 	if err != nil {

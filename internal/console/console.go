@@ -30,6 +30,7 @@ type Console struct {
 	readOnly bool
 
 	mu      sync.Mutex
+	subs    []*bus.Subscription // this console's subscribers, for its status
 	session *agent.Session
 	model   string
 	state   string
@@ -93,8 +94,14 @@ func (c *Console) checkModel(ctx context.Context) {
 	}
 	c.mu.Lock()
 	c.state, c.hint = state, hint
+	subs := append([]*bus.Subscription(nil), c.subs...)
 	c.mu.Unlock()
-	c.app.Bus.Publish(bus.Event{Topic: ui.TopicStatus, Payload: c.Status()})
+	// The status is this person's (their name, their read-only role): it
+	// goes to this console's subscriptions only, never the shared bus.
+	status := c.Status()
+	for _, sub := range subs {
+		sub.Deliver(bus.Event{Topic: ui.TopicStatus, Payload: status})
+	}
 }
 
 func (c *Console) Status() ui.Status {
@@ -111,6 +118,11 @@ func (c *Console) Subscribe() *bus.Subscription {
 	for _, e := range c.app.Current() {
 		sub.Deliver(e)
 	}
+	c.mu.Lock()
+	c.subs = append(c.subs, sub)
+	c.mu.Unlock()
+	// The model check may have finished before this subscription existed.
+	sub.Deliver(bus.Event{Topic: ui.TopicStatus, Payload: c.Status()})
 	return sub
 }
 
@@ -177,7 +189,7 @@ func (c *Console) ProposeRevert(ctx context.Context, zone string, findingIDs []s
 	if c.readOnly {
 		return nil, errors.New("read-only: you may not propose changes")
 	}
-	return c.app.ProposeRevert(ctx, zone, findingIDs)
+	return c.app.ProposeRevert(ctx, zone, findingIDs, c.user)
 }
 
 func (c *Console) PullModel(ctx context.Context, progress func(status string, completed, total int64)) error {
