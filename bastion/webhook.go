@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/driftdeck/driftdeck/ui"
 	"io"
 	"mime"
 	"net"
@@ -29,12 +30,7 @@ const MaxWebhookBody = 1 << 20
 
 // Alert is a received notification, its text fields already sanitized for
 // a terminal.
-type Alert struct {
-	ID   string
-	Name string
-	Text string
-	Time time.Time
-}
+type Alert = ui.Alert
 
 // Journal is where received webhooks are recorded (*journal.Journal).
 type Journal interface {

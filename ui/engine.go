@@ -20,7 +20,15 @@ const (
 	TopicProposal = "proposal" // must-deliver; payload *proposal.Proposal (created or changed)
 	TopicAnomaly  = "anomaly"  // key zone; payload []anomaly.Finding
 	TopicStatus   = "status"   // payload Status (model state changed)
+	TopicAlert    = "alert"    // payload Alert (a Cloudflare notification webhook)
 )
+
+// Alert is a notification that arrived through the webhook receiver. Its
+// text is untrusted and is sanitized when rendered.
+type Alert struct {
+	ID, Name, Text string
+	Time           time.Time
+}
 
 // Model states as Status.ModelState reports them.
 const (

@@ -58,6 +58,11 @@ func (m *Model) handleEvent(ev bus.Event) {
 		if s, ok := ev.Payload.(Status); ok {
 			m.setStatus(s)
 		}
+	case TopicAlert:
+		if a, ok := ev.Payload.(Alert); ok {
+			// Webhook text is untrusted: the entry renders through safeLine.
+			m.chat.tr.add(&entry{kind: entryError, raw: "Cloudflare alert " + a.Name + ": " + a.Text})
+		}
 	}
 }
 

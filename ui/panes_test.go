@@ -268,3 +268,16 @@ func TestHintsShowOnlyKeysThatReachTheirAction(t *testing.T) {
 		}
 	}
 }
+
+func TestWebhookAlertShowsInChatHarmlessly(t *testing.T) {
+	h := newHarness(t, Status{Sandbox: true, Account: "SANDBOX", Model: "m", ModelState: ModelReady, User: "alice"}, Options{NoColor: true}, 120, 40)
+	publish(h, TopicAlert, "", Alert{ID: "alert-1", Name: "Origin unreachable", Text: "5xx on example.org\x1b]0;pwned\x07"})
+	h.press("1")
+	v := h.view()
+	if !strings.Contains(v, "Cloudflare alert Origin unreachable") {
+		t.Fatalf("the alert is not in the chat:\n%s", v)
+	}
+	if strings.Contains(v, "\x1b]") || strings.Contains(v, "\x07") {
+		t.Fatal("the alert's escape sequence reached the screen")
+	}
+}
