@@ -191,6 +191,11 @@ environment raises severities and tightens policy.`,
 			if err != nil {
 				return err
 			}
+			// YAML cannot escape bidi or zero-width characters in plain
+			// scalars: a file gets the exact data, a terminal visible stand-ins.
+			if isTerminal(cmd.OutOrStdout()) {
+				data = []byte(sanitize.Text(string(data)))
+			}
 			_, err = cmd.OutOrStdout().Write(data)
 			return err
 		},
@@ -199,4 +204,14 @@ environment raises severities and tightens policy.`,
 	capture.Flags().StringArrayVar(&envs, "env", nil, "ZONE=ENVIRONMENT, e.g. example.net=staging (repeatable)")
 	cmd.AddCommand(capture)
 	return cmd
+}
+
+// isTerminal reports whether w is a character device (a terminal).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
