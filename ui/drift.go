@@ -19,6 +19,7 @@ type driftPane struct {
 	have      bool
 	feeds     map[string]watch.FeedStatus
 	firstSeen map[string]time.Time // finding id -> when this console first saw it
+	hint      string               // why there is no report (no baseline), from Status
 
 	items     []drift.Finding   // filtered, in display order (zone, then severity)
 	zoneCount map[string][2]int // zone -> findings shown, high ones
@@ -222,6 +223,12 @@ func (d *driftPane) row(f drift.Finding, sel bool, w int, now time.Time) string 
 func (d *driftPane) view(w, h int, now time.Time) []string {
 	out := d.staleLines(w)
 	if !d.have {
+		if d.hint != "" {
+			for _, l := range wrapText(safeLine(d.hint), w) {
+				out = append(out, d.st.dim.Render(l))
+			}
+			return out
+		}
 		return append(out, d.st.dim.Render("Waiting for the first drift report…"))
 	}
 	summary := fmt.Sprintf("%s · as of %s (%s ago) · %d resources compared", count(len(d.state.Report.Findings), "finding"), clockTime(d.state.At), ago(now, d.state.At), d.state.Report.Compared)

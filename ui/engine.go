@@ -49,6 +49,9 @@ type Status struct {
 	ReadOnly   bool
 	Budget     infra.Budget
 	User       string
+	// DriftHint, when set, says why there is no drift report and what to
+	// run (no baseline configured).
+	DriftHint string
 }
 
 // Engine is what the console needs from driftdeck's engine.

@@ -281,3 +281,13 @@ func TestWebhookAlertShowsInChatHarmlessly(t *testing.T) {
 		t.Fatal("the alert's escape sequence reached the screen")
 	}
 }
+
+func TestDriftPaneSaysHowToGetABaseline(t *testing.T) {
+	s := readyStatus()
+	s.DriftHint = "No baseline, so no drift: capture one with `driftdeck baseline capture`."
+	h := newHarness(t, s, Options{NoColor: true}, 120, 40)
+	h.press("3")
+	if v := h.view(); !strings.Contains(v, "driftdeck baseline capture") {
+		t.Fatalf("the drift pane does not say how to get a baseline:\n%s", v)
+	}
+}

@@ -94,6 +94,7 @@ func (m *Model) Init() tea.Cmd {
 }
 
 func (m *Model) setStatus(s Status) {
+	m.drift.hint = s.DriftHint
 	ro := m.keys.bindings == nil || m.status.ReadOnly != s.ReadOnly
 	m.status = s
 	if ro {

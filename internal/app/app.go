@@ -184,6 +184,9 @@ func isNil(c interface{ Close() error }) bool {
 	return false
 }
 
+// HasBaseline reports whether drift is computed (a baseline is configured).
+func (a *App) HasBaseline() bool { return a.opts.Baseline != nil }
+
 // User is the identity this engine approves as.
 func (a *App) User() string { return a.opts.User }
 

@@ -108,7 +108,7 @@ func (c *Console) Status() ui.Status {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return ui.Status{Sandbox: c.sandbox, Account: c.account, Model: c.model, ModelState: c.state, ModelHint: c.hint,
-		ReadOnly: c.readOnly, Budget: c.app.CF.Budget(), User: c.user}
+		ReadOnly: c.readOnly, Budget: c.app.CF.Budget(), User: c.user, DriftHint: c.driftHint()}
 }
 
 // Subscribe returns a subscription already holding the current state of
@@ -216,4 +216,11 @@ func (c *Console) SetModel(ctx context.Context, name string) error {
 	}
 	c.checkModel(ctx)
 	return nil
+}
+
+func (c *Console) driftHint() string {
+	if c.app.HasBaseline() {
+		return ""
+	}
+	return "No baseline, so no drift: capture one with `driftdeck baseline capture > baseline.yaml`, review it, and start driftdeck with --baseline baseline.yaml."
 }
