@@ -43,7 +43,7 @@ func (o *options) assemble(ctx context.Context, acct *account, base *drift.Basel
 		fmt.Fprintln(os.Stderr, "driftdeck: the API token can only read, so driftdeck runs read-only (no write tools, no approvals).")
 		o.readOnly = true
 	}
-	llmClient, err := ollama.New(ollama.Config{Host: o.ollamaHost, Model: o.model})
+	llmClient, err := ollama.New(ollama.Config{Host: o.ollamaHost, Model: o.model, NumCtx: o.numCtx})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -22,6 +23,7 @@ type options struct {
 	ollamaHost     string
 	model          string
 	reviewModel    string
+	numCtx         int
 	allowedCIDRs   []string
 	allowedHosts   []string
 	scopeZones     []string
@@ -50,6 +52,14 @@ func splitEnv(name string) []string {
 		}
 	}
 	return out
+}
+
+// envInt reads a positive integer from the environment, or def.
+func envInt(name string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(name)); err == nil && n > 0 {
+		return n
+	}
+	return def
 }
 
 // envDuration reads a duration from the environment, or def.
@@ -101,6 +111,7 @@ embedded simulator with a scripted incident.`,
 	f.StringVar(&opts.ollamaHost, "ollama-host", envOr("OLLAMA_HOST", "http://127.0.0.1:11434"), "Ollama server (env OLLAMA_HOST)")
 	f.StringVar(&opts.model, "model", envOr("DRIFTDECK_MODEL", "qwen3:8b"), "tool-capable Ollama model (env DRIFTDECK_MODEL)")
 	f.StringVar(&opts.reviewModel, "review-model", os.Getenv("DRIFTDECK_REVIEW_MODEL"), "model for the reviewer, the second agent (env DRIFTDECK_REVIEW_MODEL; default --model)")
+	f.IntVar(&opts.numCtx, "num-ctx", envInt("DRIFTDECK_NUM_CTX", 16384), "context window sent to Ollama on every request, in tokens (env DRIFTDECK_NUM_CTX); Ollama silently cuts longer prompts otherwise")
 	f.StringSliceVar(&opts.allowedCIDRs, "allowed-cidrs", splitEnv("DRIFTDECK_ALLOWED_CIDRS"), "DNS targets inside these CIDRs need no extra approval (env DRIFTDECK_ALLOWED_CIDRS, comma-separated)")
 	f.StringSliceVar(&opts.allowedHosts, "allowed-hosts", splitEnv("DRIFTDECK_ALLOWED_HOSTS"), "CNAME/MX targets under these names need no extra approval, e.g. .example.com (env DRIFTDECK_ALLOWED_HOSTS)")
 	f.StringSliceVar(&opts.scopeZones, "scope", splitEnv("DRIFTDECK_SCOPE"), "zones driftdeck may change; policy denies changes elsewhere (env DRIFTDECK_SCOPE, comma-separated; default all)")
@@ -127,6 +138,9 @@ func (o *options) validate() error {
 		if err := checkHTTPURL(normalizeOllamaHost(o.ollamaHost)); err != nil {
 			return fmt.Errorf("flag --ollama-host: %w", err)
 		}
+	}
+	if o.numCtx < 2048 {
+		return fmt.Errorf("flag --num-ctx: %d is too small for the agent's tools and prompt (at least 2048)", o.numCtx)
 	}
 	if strings.TrimSpace(o.model) == "" {
 		return errors.New("flag --model: the model name is empty")
