@@ -93,6 +93,12 @@ func TestDriftExitCodesAndJSON(t *testing.T) {
 		t.Fatalf("without --detailed-exitcode drift exits 0, got %d", r.code)
 	}
 
+	// A token Cloudflare refuses is an error, not "no drift".
+	bad := []string{"CLOUDFLARE_API_BASE_URL=" + sim.baseURL, "CLOUDFLARE_API_TOKEN=not-a-token", "DRIFTDECK_STATE_DIR=" + state}
+	if r := runCLI(t, bad, "drift", "--detailed-exitcode"); r.code != 1 || !strings.Contains(r.stderr, "cannot read the zone list") {
+		t.Fatalf("refused token: exit %d, stderr %q", r.code, r.stderr)
+	}
+
 	// A typo in the baseline names the line.
 	data, _ := os.ReadFile(base)
 	broken := strings.Replace(string(data), "    records:", "    recrods:", 1)

@@ -78,6 +78,9 @@ Without it: 0 unless an error occurred.`,
 			if err != nil {
 				return fmt.Errorf("read the live configuration: %w", err)
 			}
+			if len(snap.Zones) == 0 && !snap.ZonesFetch.Complete {
+				return fmt.Errorf("cannot read the zone list, so nothing was compared: %s", snap.ZonesFetch.Error)
+			}
 			rep := drift.Compare(base, snap, nil)
 			out := cmd.OutOrStdout()
 			if asJSON {
@@ -174,6 +177,9 @@ environment raises severities and tightens policy.`,
 			snap, err := acct.cf.Snapshot(cmd.Context(), infra.Scope{Zones: zones})
 			if err != nil {
 				return fmt.Errorf("read the live configuration: %w", err)
+			}
+			if len(snap.Zones) == 0 && !snap.ZonesFetch.Complete {
+				return fmt.Errorf("cannot read the zone list: %s", snap.ZonesFetch.Error)
 			}
 			if len(zones) > 0 && len(snap.Zones) < len(zones) {
 				return fmt.Errorf("flag --zone: found %d of the %d zones asked for; check the names and the token's zones", len(snap.Zones), len(zones))
