@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
+	"github.com/driftdeck/driftdeck/agent/bus"
+	"github.com/driftdeck/driftdeck/agent/watch"
 	"github.com/driftdeck/driftdeck/providers/cloudflare"
 	"github.com/driftdeck/driftdeck/providers/cloudflare/cfsim"
 )
@@ -22,6 +25,20 @@ type account struct {
 	environments map[string]string
 	// readOnlyToken is set when the token's own policies say it cannot write.
 	readOnlyToken bool
+	// relay forwards the client's throttling news to the engine's bus once
+	// there is one, so a 429 shows in the status bar while callers wait.
+	relay *throttleRelay
+}
+
+// throttleRelay publishes the Cloudflare client's throttling events.
+type throttleRelay struct{ bus atomic.Pointer[bus.Bus] }
+
+func (r *throttleRelay) onEvent(e cloudflare.Event) {
+	b := r.bus.Load()
+	if b == nil || e.Kind == cloudflare.EventBudget {
+		return // per-request budget updates reach the UI with each feed
+	}
+	b.Publish(bus.Event{Topic: watch.TopicBudget, Payload: e.Budget})
 }
 
 func (a *account) Close() {
@@ -51,7 +68,8 @@ func (o *options) connect(ctx context.Context) (*account, error) {
 		if token == "" {
 			return nil, errors.New("CLOUDFLARE_API_TOKEN is not set: export a token, or drop --cf-base-url to use the sandbox")
 		}
-		cf, err := cloudflare.New(cloudflare.Config{BaseURL: o.cfBaseURL, Token: token, AccountID: o.account})
+		relay := &throttleRelay{}
+		cf, err := cloudflare.New(cloudflare.Config{BaseURL: o.cfBaseURL, Token: token, AccountID: o.account, OnEvent: relay.onEvent})
 		if err != nil {
 			return nil, err
 		}
@@ -62,12 +80,12 @@ func (o *options) connect(ctx context.Context) (*account, error) {
 			// Account-owned tokens cannot use the user verify endpoint;
 			// the calls that follow will say plainly if the token is bad.
 			fmt.Fprintf(os.Stderr, "driftdeck: could not verify the API token (%v); continuing.\n", err)
-			return &account{cf: cf, now: time.Now, token: token}, nil
+			return &account{cf: cf, now: time.Now, token: token, relay: relay}, nil
 		}
 		if info.Status != "" && info.Status != "active" {
 			return nil, fmt.Errorf("the API token is %s: create a new one in the Cloudflare dashboard", info.Status)
 		}
-		return &account{cf: cf, now: time.Now, token: token, readOnlyToken: info.Known && !info.CanWrite}, nil
+		return &account{cf: cf, now: time.Now, token: token, readOnlyToken: info.Known && !info.CanWrite, relay: relay}, nil
 	}
 	sc, err := cfsim.BuiltinScenario("incident")
 	if err != nil {
@@ -81,7 +99,8 @@ func (o *options) connect(ctx context.Context) (*account, error) {
 		return nil, fmt.Errorf("start the sandbox simulator: %w", err)
 	}
 	token := srv.Token("sandbox-write")
-	cf, err := cloudflare.New(cloudflare.Config{BaseURL: srv.BaseURL(), Token: token, AccountID: srv.AccountID(), Now: srv.Now})
+	relay := &throttleRelay{}
+	cf, err := cloudflare.New(cloudflare.Config{BaseURL: srv.BaseURL(), Token: token, AccountID: srv.AccountID(), Now: srv.Now, OnEvent: relay.onEvent})
 	if err != nil {
 		srv.Close()
 		return nil, err
@@ -93,7 +112,7 @@ func (o *options) connect(ctx context.Context) (*account, error) {
 	for _, z := range sc.Zones {
 		envs[z.Name] = z.Environment
 	}
-	return &account{cf: cf, sandbox: srv, now: srv.Now, token: token, environments: envs}, nil
+	return &account{cf: cf, sandbox: srv, now: srv.Now, token: token, environments: envs, relay: relay}, nil
 }
 
 // statePath returns a file in the state directory, creating the directory.

@@ -64,6 +64,9 @@ func (o *options) assemble(ctx context.Context, acct *account, base *drift.Basel
 	if err != nil {
 		return nil, nil, err
 	}
+	if acct.relay != nil {
+		acct.relay.bus.Store(a.Bus)
+	}
 	// A card left "executing" by a process that died is settled against the
 	// live state now, before anything else touches the queue.
 	if done, err := a.Proposals.Reconcile(ctx); err != nil {
