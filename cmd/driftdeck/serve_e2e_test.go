@@ -112,17 +112,7 @@ func (b *bastionProcess) attach(t *testing.T, key, login string) *tmuxSession {
 	t.Helper()
 	name := fmt.Sprintf("ddssh%d-%d", os.Getpid(), tmuxSeq.Add(1))
 	shell := shellQuote(append([]string{"env", "-i", "PATH=" + os.Getenv("PATH"), "HOME=" + os.TempDir(), "TERM=xterm-256color"}, b.sshArgs(key, login)...))
-	if out, err := exec.Command("tmux", "new-session", "-d", "-s", name, "-x", "160", "-y", "45", shell).CombinedOutput(); err != nil {
-		t.Fatalf("tmux new-session: %v %s", err, out)
-	}
-	s := &tmuxSession{t: t, name: name}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("last screen of %s (%s):\n%s", name, login, s.capture())
-		}
-		_ = exec.Command("tmux", "kill-session", "-t", name).Run()
-	})
-	return s
+	return newTmux(t, name, 160, 45, shell, func() string { return "ssh login " + login })
 }
 
 func TestServeSSHConsolesShareOneEngine(t *testing.T) {

@@ -43,24 +43,42 @@ func startTUI(t *testing.T, width, height int, env []string, args ...string) *tm
 	cmdline = append(cmdline, args...)
 	// Keep the console's stderr (a panic, an error) for the failure report.
 	shell := shellQuote(cmdline) + " 2>" + shellQuote([]string{stderr})
-	tmuxArgs := []string{"new-session", "-d", "-s", name, "-x", fmt.Sprint(width), "-y", fmt.Sprint(height), shell}
-	if out, err := exec.Command("tmux", tmuxArgs...).CombinedOutput(); err != nil {
+	return newTmux(t, name, width, height, shell, func() string {
+		errOut, _ := os.ReadFile(stderr)
+		return "console stderr:\n" + string(errOut)
+	})
+}
+
+// newTmux runs shell in a detached tmux session on its own tmux server (a
+// socket named after the session), so one test's server shutting down can
+// never race the next test's session. failInfo adds to the failure report.
+func newTmux(t *testing.T, name string, width, height int, shell string, failInfo func() string) *tmuxSession {
+	t.Helper()
+	s := &tmuxSession{t: t, name: name}
+	if out, err := s.tmux("new-session", "-d", "-s", name, "-x", fmt.Sprint(width), "-y", fmt.Sprint(height), shell).CombinedOutput(); err != nil {
 		t.Fatalf("tmux new-session: %v %s", err, out)
 	}
-	s := &tmuxSession{t: t, name: name}
+	socket, _ := s.tmux("display-message", "-p", "#{socket_path}").Output()
 	t.Cleanup(func() {
 		if t.Failed() {
-			errOut, _ := os.ReadFile(stderr)
-			t.Logf("last screen of %s:\n%s\nconsole stderr:\n%s", name, s.capture(), errOut)
+			t.Logf("last screen of %s:\n%s\n%s", name, s.capture(), failInfo())
 		}
-		_ = exec.Command("tmux", "kill-session", "-t", name).Run()
+		_ = s.tmux("kill-server").Run()
+		if p := strings.TrimSpace(string(socket)); p != "" {
+			_ = os.Remove(p)
+		}
 	})
 	return s
 }
 
+// tmux runs a tmux command against this session's server.
+func (s *tmuxSession) tmux(args ...string) *exec.Cmd {
+	return exec.Command("tmux", append([]string{"-L", s.name}, args...)...)
+}
+
 // capture returns the visible screen as text.
 func (s *tmuxSession) capture() string {
-	out, err := exec.Command("tmux", "capture-pane", "-p", "-t", s.name).Output()
+	out, err := s.tmux("capture-pane", "-p", "-t", s.name).Output()
 	if err != nil {
 		return "(capture failed: " + err.Error() + ")"
 	}
@@ -70,26 +88,26 @@ func (s *tmuxSession) capture() string {
 // captureEscapes returns the screen with tmux's rendering of attributes
 // and colours as escape sequences.
 func (s *tmuxSession) captureEscapes() string {
-	out, _ := exec.Command("tmux", "capture-pane", "-p", "-e", "-t", s.name).Output()
+	out, _ := s.tmux("capture-pane", "-p", "-e", "-t", s.name).Output()
 	return string(out)
 }
 
 func (s *tmuxSession) title() string {
-	out, _ := exec.Command("tmux", "display-message", "-p", "-t", s.name, "#{pane_title}").Output()
+	out, _ := s.tmux("display-message", "-p", "-t", s.name, "#{pane_title}").Output()
 	return strings.TrimSpace(string(out))
 }
 
 // keys sends tmux key names (e.g. "Enter", "Tab", "a") or literal text with -l.
 func (s *tmuxSession) keys(keys ...string) {
 	s.t.Helper()
-	if out, err := exec.Command("tmux", append([]string{"send-keys", "-t", s.name}, keys...)...).CombinedOutput(); err != nil {
+	if out, err := s.tmux(append([]string{"send-keys", "-t", s.name}, keys...)...).CombinedOutput(); err != nil {
 		s.t.Fatalf("send-keys %v: %v %s", keys, err, out)
 	}
 }
 
 func (s *tmuxSession) typeText(text string) {
 	s.t.Helper()
-	if out, err := exec.Command("tmux", "send-keys", "-t", s.name, "-l", text).CombinedOutput(); err != nil {
+	if out, err := s.tmux("send-keys", "-t", s.name, "-l", text).CombinedOutput(); err != nil {
 		s.t.Fatalf("send-keys -l: %v %s", err, out)
 	}
 }
