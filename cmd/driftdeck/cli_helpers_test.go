@@ -80,10 +80,12 @@ var (
 )
 
 // startSimProcess runs `driftdeck sim` on a free loopback port and reads its
-// base URL and tokens from what it prints.
+// base URL and tokens from what it prints. Simulated time runs at a
+// twentieth of wall time, so the incident's scripted changes (at 40-95 s)
+// stay out of tests however slow the machine.
 func startSimProcess(t *testing.T, extra ...string) *simProcess {
 	t.Helper()
-	cmd := exec.Command(binPath, append([]string{"sim", "--listen", "127.0.0.1:0"}, extra...)...)
+	cmd := exec.Command(binPath, append([]string{"sim", "--listen", "127.0.0.1:0", "--speed", "0.05"}, extra...)...)
 	cmd.Env = baseEnv()
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
