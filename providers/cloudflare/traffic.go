@@ -11,11 +11,9 @@ import (
 	"github.com/driftdeck/driftdeck/agent/infra"
 )
 
-// trafficQuery is the GraphQL Analytics query the provider (and the
-// simulator) speak; keep it byte-for-byte in step with cfsim.
-const trafficQuery = `query DriftdeckTraffic($zoneTag: string!, $since: Time!, $until: Time!, $limit: uint64!) {
-  viewer {
-    zones(filter: {zoneTag: $zoneTag}) {
+// trafficDatasets is what both traffic queries read for each zone: HTTP
+// requests per minute and status, and firewall events per minute and action.
+const trafficDatasets = `
       http: httpRequestsAdaptiveGroups(limit: $limit, filter: {datetime_geq: $since, datetime_lt: $until, requestSource: "eyeball"}, orderBy: [datetimeMinute_ASC]) {
         count
         dimensions { datetimeMinute edgeResponseStatus }
@@ -29,24 +27,18 @@ const trafficQuery = `query DriftdeckTraffic($zoneTag: string!, $since: Time!, $
   }
 }`
 
+// trafficQuery is the GraphQL Analytics query for one zone; the simulator
+// speaks it (and trafficZonesQuery).
+const trafficQuery = `query DriftdeckTraffic($zoneTag: string!, $since: Time!, $until: Time!, $limit: uint64!) {
+  viewer {
+    zones(filter: {zoneTag: $zoneTag}) {` + trafficDatasets
+
 // trafficZonesQuery asks for several zones at once (zoneTag_in), so the
 // analytics feed costs one query per poll, not one per zone.
 const trafficZonesQuery = `query DriftdeckTrafficZones($zoneTags: [string!], $since: Time!, $until: Time!, $limit: uint64!) {
   viewer {
     zones(filter: {zoneTag_in: $zoneTags}) {
-      zoneTag
-      http: httpRequestsAdaptiveGroups(limit: $limit, filter: {datetime_geq: $since, datetime_lt: $until, requestSource: "eyeball"}, orderBy: [datetimeMinute_ASC]) {
-        count
-        dimensions { datetimeMinute edgeResponseStatus }
-        sum { edgeResponseBytes }
-      }
-      fw: firewallEventsAdaptiveGroups(limit: $limit, filter: {datetime_geq: $since, datetime_lt: $until}, orderBy: [datetimeMinute_ASC]) {
-        count
-        dimensions { datetimeMinute action }
-      }
-    }
-  }
-}`
+      zoneTag` + trafficDatasets
 
 const (
 	// trafficChunk keeps one query's rows (minutes x status codes) under
