@@ -8,11 +8,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/driftdeck/driftdeck/agent/watch"
 	"github.com/driftdeck/driftdeck/bastion"
 	"github.com/driftdeck/driftdeck/internal/console"
 )
@@ -78,19 +76,11 @@ func runServe(ctx context.Context, o *options, f serveFlags) error {
 
 	engineCtx, stopEngine := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopEngine()
-	acct, err := o.connect(engineCtx)
+	a, llmClient, acct, err := o.openLive(engineCtx)
 	if err != nil {
 		return err
 	}
 	defer acct.Close()
-	base, err := o.consoleBaseline(engineCtx, acct)
-	if err != nil {
-		return err
-	}
-	a, llmClient, err := o.assemble(engineCtx, acct, base, watch.Config{TrafficHistory: 26 * time.Hour})
-	if err != nil {
-		return err
-	}
 	defer a.Close()
 
 	srv, err := bastion.New(a, llmClient, bastion.Options{
@@ -100,9 +90,7 @@ func runServe(ctx context.Context, o *options, f serveFlags) error {
 	if err != nil {
 		return err
 	}
-	go a.Watcher.Run(engineCtx)
-	go func() { _ = a.Proposals.RunExpiry(engineCtx, 30*time.Second) }()
-	go a.ForwardProposals(engineCtx)
+	runEngine(engineCtx, a)
 
 	webhookDone := make(chan error, 1)
 	if f.webhookListen != "" {

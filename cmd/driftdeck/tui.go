@@ -12,7 +12,9 @@ import (
 	"github.com/driftdeck/driftdeck/agent/drift"
 	"github.com/driftdeck/driftdeck/agent/infra"
 	"github.com/driftdeck/driftdeck/agent/watch"
+	"github.com/driftdeck/driftdeck/internal/app"
 	"github.com/driftdeck/driftdeck/internal/console"
+	"github.com/driftdeck/driftdeck/providers/ollama"
 	"github.com/driftdeck/driftdeck/ui"
 )
 
@@ -33,29 +35,16 @@ sandbox mode against an embedded simulator with a scripted incident. Press ? for
 func runConsole(ctx context.Context, o *options) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	acct, err := o.connect(ctx)
+	a, llmClient, acct, err := o.openLive(ctx)
 	if err != nil {
 		return err
 	}
 	defer acct.Close()
-
-	base, err := o.consoleBaseline(ctx, acct)
-	if err != nil {
-		return err
-	}
-	// A day and a bit of history lets the anomaly detectors learn the daily
-	// cycle before the first live minute.
-	a, llmClient, err := o.assemble(ctx, acct, base, watch.Config{TrafficHistory: 26 * time.Hour})
-	if err != nil {
-		return err
-	}
 	defer a.Close()
 
 	con := console.New(a, llmClient, console.Options{Sandbox: acct.sandbox != nil, Account: acct.label(), Model: o.model})
 	go con.WatchModel(ctx)
-	go a.Watcher.Run(ctx)
-	go func() { _ = a.Proposals.RunExpiry(ctx, 30*time.Second) }()
-	go a.ForwardProposals(ctx)
+	runEngine(ctx, a)
 
 	_, noColor := os.LookupEnv("NO_COLOR")
 	p := tea.NewProgram(ui.New(con, ui.Options{NoColor: noColor}), tea.WithContext(ctx))
@@ -64,6 +53,36 @@ func runConsole(ctx context.Context, o *options) error {
 		return fmt.Errorf("console: %w", err)
 	}
 	return nil
+}
+
+// openLive connects and assembles the engine for a long-running front end
+// (the console, the bastion). The caller closes the app, then the account.
+func (o *options) openLive(ctx context.Context) (*app.App, *ollama.Client, *account, error) {
+	acct, err := o.connect(ctx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	base, err := o.consoleBaseline(ctx, acct)
+	if err != nil {
+		acct.Close()
+		return nil, nil, nil, err
+	}
+	// A day and a bit of history lets the anomaly detectors learn the daily
+	// cycle before the first live minute.
+	a, llmClient, err := o.assemble(ctx, acct, base, watch.Config{TrafficHistory: 26 * time.Hour})
+	if err != nil {
+		acct.Close()
+		return nil, nil, nil, err
+	}
+	return a, llmClient, acct, nil
+}
+
+// runEngine starts the engine's background work (watchers, expiry, card
+// forwarding); it stops when ctx ends.
+func runEngine(ctx context.Context, a *app.App) {
+	go a.Watcher.Run(ctx)
+	go func() { _ = a.Proposals.RunExpiry(ctx, 30*time.Second) }()
+	go a.ForwardProposals(ctx)
 }
 
 // consoleBaseline is --baseline (or the state directory's baseline.yaml);
