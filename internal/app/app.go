@@ -163,25 +163,17 @@ func Open(ctx context.Context, cf Cloudflare, opts Options) (*App, error) {
 	return a, nil
 }
 
-// Close releases the stores.
+// Close releases the stores (those Open got as far as opening).
 func (a *App) Close() {
-	for _, c := range []interface{ Close() error }{a.Convs, a.Store, a.Journal} {
-		if c != nil && !isNil(c) {
-			_ = c.Close()
-		}
+	if a.Convs != nil {
+		_ = a.Convs.Close()
 	}
-}
-
-func isNil(c interface{ Close() error }) bool {
-	switch v := c.(type) {
-	case *agent.SQLiteConversations:
-		return v == nil
-	case *proposal.Store:
-		return v == nil
-	case *journal.Journal:
-		return v == nil
+	if a.Store != nil {
+		_ = a.Store.Close()
 	}
-	return false
+	if a.Journal != nil {
+		_ = a.Journal.Close()
+	}
 }
 
 // HasBaseline reports whether drift is computed (a baseline is configured).
