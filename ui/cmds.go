@@ -103,9 +103,12 @@ func (s *askStream) finish(turn agent.Turn, err error) {
 	s.signal()
 }
 
-func (s *askStream) signal() {
+func (s *askStream) signal() { nudge(s.wake) }
+
+// nudge wakes a waiting reader without blocking; one pending wake is enough.
+func nudge(wake chan struct{}) {
 	select {
-	case s.wake <- struct{}{}:
+	case wake <- struct{}{}:
 	default:
 	}
 }
@@ -159,12 +162,7 @@ func (s *pullStream) progress(status string, completed, total int64) {
 	s.signal()
 }
 
-func (s *pullStream) signal() {
-	select {
-	case s.wake <- struct{}{}:
-	default:
-	}
-}
+func (s *pullStream) signal() { nudge(s.wake) }
 
 func (s *pullStream) next() tea.Cmd {
 	return func() tea.Msg {

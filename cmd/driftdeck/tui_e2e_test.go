@@ -105,14 +105,7 @@ func TestTUIEscapeLadenTXTRendersHarmlessly(t *testing.T) {
 func TestTUIReadOnlyShowsNoApproveKey(t *testing.T) {
 	s := startTUI(t, 120, 40, []string{unreachableOllama, "DRIFTDECK_STATE_DIR=" + t.TempDir()}, "--read-only")
 	s.waitFor(15*time.Second, "READ-ONLY")
-	s.keys("2")
-	s.keys("?")
-	screen := s.waitFor(5*time.Second, "copy card JSON")
-	for _, word := range []string{"approve", "reject", "propose revert"} {
-		if strings.Contains(strings.ToLower(screen), word) {
-			t.Fatalf("read-only help offers %q:\n%s", word, screen)
-		}
-	}
+	assertNoDecisionKeys(t, s)
 }
 
 // TestTUIQuestionCardApproveAndReject drives the console with the real
@@ -184,5 +177,19 @@ func TestTUIQuestionCardApproveAndReject(t *testing.T) {
 	}
 	if !strings.Contains(msgs, reason) {
 		t.Fatal("the rejection reason did not reach the agent's conversation")
+	}
+}
+
+// assertNoDecisionKeys opens the cards pane's help and checks it offers no
+// approve, reject or revert key.
+func assertNoDecisionKeys(t *testing.T, s *tmuxSession) {
+	t.Helper()
+	s.keys("2")
+	s.keys("?")
+	help := s.waitFor(5*time.Second, "copy card JSON")
+	for _, word := range []string{"approve", "reject", "propose revert"} {
+		if strings.Contains(strings.ToLower(help), word) {
+			t.Fatalf("the read-only help offers %q:\n%s", word, help)
+		}
 	}
 }
